@@ -1,0 +1,11 @@
+"""skreg: regularized estimators for scikit-learn.
+
+L1, L2, elastic-net and dropout regularization done right, as estimators that
+drop into any scikit-learn ``Pipeline``, ``GridSearchCV`` or ``SelectFromModel``.
+"""
+
+from ._regressor import RegularizedRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["RegularizedRegressor", "__version__"]

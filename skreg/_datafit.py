@@ -1,0 +1,231 @@
+"""Weighted least squares: the data term of :class:`skreg.RegularizedRegressor`.
+
+The objective (``SPEC.md``) is
+
+.. math::
+
+    F(w, b) = \\frac{1}{2S} \\sum_i s_i (y_i - x_i^\\top w - b)^2 + g(w),
+    \\qquad S = \\sum_i s_i .
+
+The intercept is never penalised, so it is eliminated exactly: with the weighted
+means ``mu = X^T s / S`` and ``ybar = y^T s / S``, the optimal ``b`` is
+``ybar - mu^T w``.  Writing ``Xt = diag(sqrt(s)) (X - 1 mu^T)`` and
+``yt = sqrt(s) * (y - ybar)``, what remains is
+
+.. math::
+
+    P(w) = \\frac{1}{2S} \\lVert \\tilde y - \\tilde X w \\rVert_2^2 + g(w).
+
+:class:`LeastSquares` holds ``Xt`` and offers the few operations the solvers
+need (``Xt @ w``, ``Xt.T @ u``, Gram blocks, column norms).  For a dense ``X`` the
+centring is done on a copy; for a sparse ``X`` it is implicit, so a sparse matrix
+is never densified.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class LeastSquares:
+    """The centred, weighted design ``Xt`` (see the module docstring).
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Dense: ``Xt`` itself.  Sparse: ``diag(sqrt(s)) X`` in CSC format.
+    sqrt_sw : ndarray of shape (n_samples,)
+        Square roots of the sample weights.
+    n_weight : float
+        ``S``, the sum of the sample weights.
+    offset : ndarray of shape (n_features,) or None
+        Sparse input only: the weighted column means ``mu`` that are subtracted
+        implicitly.  None when nothing is to subtract.
+    """
+
+    def __init__(self, X, sqrt_sw, n_weight, offset=None):
+        self.X = X
+        self.sqrt_sw = sqrt_sw
+        self.n_weight = float(n_weight)
+        self.offset = offset
+        self.sparse = sp.issparse(X)
+        self.shape = X.shape
+        self.dtype = X.dtype
+
+    def matvec(self, w):
+        """``Xt @ w`` for ``w`` of shape (n_features,)."""
+        out = self.X @ w
+        if self.offset is not None:
+            out -= self.sqrt_sw * (self.offset @ w)
+        return out
+
+    def rmatvec(self, u):
+        """``Xt.T @ u`` for ``u`` of shape (n_samples,)."""
+        out = self.X.T @ u
+        if self.offset is not None:
+            out -= self.offset * (self.sqrt_sw @ u)
+        return np.asarray(out).ravel()
+
+    def cross(self, rows, cols):
+        """The Gram block ``Xt[:, rows].T @ Xt[:, cols]`` as a dense array."""
+        if not self.sparse:
+            return self.X[:, rows].T @ self.X[:, cols]
+        A = self.X[:, rows]
+        B = A if cols is rows else self.X[:, cols]
+        out = (A.T @ B).toarray()
+        if self.offset is not None:
+            out -= self.n_weight * np.outer(self.offset[rows], self.offset[cols])
+        return out
+
+    def gram(self):
+        """``Xt.T @ Xt`` (n_features x n_features), dense."""
+        if not self.sparse:
+            return self.X.T @ self.X
+        out = (self.X.T @ self.X).toarray()
+        if self.offset is not None:
+            out -= self.n_weight * np.outer(self.offset, self.offset)
+        return out
+
+    def kernel(self):
+        """``Xt @ Xt.T`` (n_samples x n_samples), dense."""
+        if not self.sparse:
+            return self.X @ self.X.T
+        XmT = self.X @ self.offset if self.offset is not None else None
+        out = (self.X @ self.X.T).toarray()
+        if self.offset is not None:
+            # (A - a m^T)(A - a m^T)^T with A = diag(sqrt s) X, a = sqrt s, m = mu.
+            out -= np.outer(XmT, self.sqrt_sw)
+            out -= np.outer(self.sqrt_sw, XmT)
+            out += float(self.offset @ self.offset) * np.outer(self.sqrt_sw, self.sqrt_sw)
+        return out
+
+    def col_sq_norms(self):
+        """Squared column norms of ``Xt``."""
+        if not self.sparse:
+            return np.einsum("ij,ij->j", self.X, self.X)
+        out = np.asarray(self.X.multiply(self.X).sum(axis=0)).ravel()
+        if self.offset is not None:
+            out -= self.n_weight * self.offset**2
+        return np.maximum(out, 0.0)
+
+    def lipschitz(self):
+        """Largest eigenvalue of ``Xt.T @ Xt / S`` (the data term's Lipschitz constant).
+
+        Exact from the smaller Gram/kernel matrix when it is small, otherwise
+        Lanczos with a fixed start vector (deterministic).
+        """
+        n, p = self.shape
+        if min(n, p) <= 500:
+            M = self.gram() if p <= n else self.kernel()
+            top = np.linalg.eigvalsh(M.astype(np.float64, copy=False))[-1]
+        else:
+            from scipy.sparse.linalg import LinearOperator, eigsh
+
+            op = LinearOperator(
+                (p, p), matvec=lambda v: self.rmatvec(self.matvec(v)), dtype=self.dtype
+            )
+            v0 = np.ones(p, dtype=self.dtype)
+            top = eigsh(op, k=1, which="LA", v0=v0, tol=1e-4,
+                        return_eigenvectors=False)[0]
+            top *= 1.0 + 1e-3  # Lanczos converges from below
+        return max(float(top), 0.0) / self.n_weight
+
+
+def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
+    """Centre and weight the data.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,)
+    fit_intercept : bool
+    copy_X : bool
+        If False a dense, writeable ``X`` is overwritten.
+
+    Returns
+    -------
+    data : LeastSquares
+    yt : ndarray of shape (n_samples, n_targets)
+        ``sqrt(s) * (y - ybar)``.
+    X_mean : ndarray of shape (n_features,)
+    y_mean : ndarray of shape (n_targets,)
+    """
+    dtype = X.dtype
+    sw = np.asarray(sample_weight, dtype=dtype)
+    n_weight = float(sw.sum(dtype=np.float64))
+    sqrt_sw = np.sqrt(sw)
+    unit = bool(np.all(sw == 1))
+    n_features = X.shape[1]
+    if fit_intercept:
+        y_mean = (sw @ y) / n_weight
+        if sp.issparse(X):
+            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel() / dtype.type(n_weight)
+        else:
+            X_mean = (sw @ X) / dtype.type(n_weight)
+    else:
+        y_mean = np.zeros(y.shape[1], dtype=dtype)
+        X_mean = np.zeros(n_features, dtype=dtype)
+    y_mean = y_mean.astype(dtype, copy=False)
+    X_mean = X_mean.astype(dtype, copy=False)
+
+    yt = y - y_mean if fit_intercept else y.copy()
+    if not unit:
+        yt *= sqrt_sw[:, None]
+
+    if sp.issparse(X):
+        Xs = sp.csc_matrix(X, dtype=dtype, copy=True)
+        if not unit:
+            Xs = sp.csc_matrix(sp.diags(sqrt_sw) @ Xs)
+        Xs.sort_indices()
+        offset = X_mean if fit_intercept else None
+        data = LeastSquares(Xs, sqrt_sw, n_weight, offset)
+    else:
+        if copy_X or not X.flags.writeable:
+            Xd = np.array(X, dtype=dtype, order="F", copy=True)
+        else:
+            Xd = X
+        if fit_intercept:
+            Xd -= X_mean
+        if not unit:
+            Xd *= sqrt_sw[:, None]
+        data = LeastSquares(Xd, sqrt_sw, n_weight)
+    return data, yt, X_mean, y_mean
+
+
+def duality_gap(w, v, rr, ry, penalty):
+    """Primal value, dual value and duality gap of ``P`` at ``w``.
+
+    The dual point is ``theta = kappa * r`` with the residual ``r = yt - Xt w``
+    scaled into the dual feasible set when the penalty has no L2 part.  With
+    ``v = Xt^T r / S``, ``rr = |r|^2 / S`` and ``ry = r^T yt / S`` the dual is
+
+    ``D(theta) = kappa * ry - kappa^2 * rr / 2 - g*(kappa * v)``.
+
+    For ``penalty=None`` the dual requires ``Xt^T theta = 0``, which only the
+    optimal residual satisfies; the returned gap is then
+    ``P(w) - D(r) = -w^T Xt^T r / S``, zero exactly at the optimum.
+    """
+    primal = 0.5 * rr + penalty.value(w)
+    l1, l2 = penalty.l1, penalty.l2
+    if l2 > 0.0 or l1 == 0.0:
+        kappa = 1.0
+        conj = penalty.conjugate(v)
+    else:
+        vnorm = penalty.dual_norm(v)
+        kappa_max = l1 / vnorm if vnorm > 0 else np.inf
+        kappa = min(max(ry / rr, 0.0), kappa_max) if rr > 0 else 0.0
+        conj = 0.0
+    dual = kappa * ry - 0.5 * kappa * kappa * rr - conj
+    gap = primal - dual
+    if l1 == 0.0 and l2 == 0.0:
+        gap = abs(gap)
+    return primal, dual, max(gap, 0.0)
+
+
+def residual_gap(data, yt, w, penalty):
+    """Duality gap of ``P`` at ``w`` computed from an explicit residual."""
+    r = yt - data.matvec(w)
+    v = data.rmatvec(r) / data.n_weight
+    rr = float(r @ r) / data.n_weight
+    ry = float(r @ yt) / data.n_weight
+    return duality_gap(w, v, rr, ry, penalty)[2]

@@ -1,0 +1,117 @@
+"""Solvers for the penalised least-squares problem, and the one ``auto`` rule.
+
+Every solver works on the centred, weighted problem of :mod:`skreg._datafit`
+(``P(w) = |yt - Xt w|^2 / (2S) + g(w)``) for one target at a time (the closed
+form takes all targets at once), and every iterative solver stops when the
+duality gap is at most ``tol * P(0)``.
+
+=================  ============================  ==========================
+solver             penalties                     method
+=================  ============================  ==========================
+``"cholesky"``     ``"l2"``, None                closed form (p x p or n x n)
+``"cg"``           ``"l2"``, None                conjugate gradients (CGLS)
+``"working_set"``  all, and ``positive=True``    working sets + FISTA + Newton
+``"gd"``           all, and ``positive=True``    proximal gradient (ISTA)
+=================  ============================  ==========================
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._datafit import residual_gap
+from ._cg import solve_cg
+from ._closed_form import solve_closed_form
+from ._prox_grad import solve_prox_grad
+from ._working_set import solve_working_set
+
+SOLVERS = ("auto", "cholesky", "cg", "working_set", "gd")
+_SMOOTH_ONLY = ("cholesky", "cg")
+# A dense Gram or kernel matrix above this size is not worth forming from a sparse X.
+_MAX_DIRECT_SPARSE = 2000
+# Refuse to allocate a dense matrix of more than this many entries (8 GB in float64).
+_MAX_DIRECT_ENTRIES = 1_000_000_000
+
+
+@dataclass
+class SolverResult:
+    """What a solver hands back to the estimator."""
+
+    coef: np.ndarray  # (n_targets, n_features)
+    n_iter: list
+    gap: np.ndarray  # (n_targets,)
+    converged: bool
+    solver: str
+
+
+def check_solver(solver, penalty, is_sparse, shape):
+    """Raise a ``ValueError`` naming the problem when ``solver`` cannot do the job."""
+    if solver in _SMOOTH_ONLY and not penalty.is_smooth:
+        what = "positive=True" if penalty.l1 == 0 else "an L1 term (penalty='l1' or 'elasticnet')"
+        raise ValueError(
+            f"solver={solver!r} handles only penalty='l2' or None without constraints, "
+            f"but the problem has {what}; use solver='auto', 'working_set' or 'gd'."
+        )
+    if solver == "cholesky":
+        k = min(shape)
+        if k * k > _MAX_DIRECT_ENTRIES:
+            raise ValueError(
+                f"solver='cholesky' would form a dense {k} x {k} matrix "
+                f"({k * k * 8 / 1e9:.1f} GB); use solver='cg' or 'auto'."
+            )
+
+
+def select_solver(solver, penalty, is_sparse, shape):
+    """The ``solver="auto"`` rule, in one place.
+
+    * L2 or no penalty, no constraint: the closed form, except for a sparse ``X``
+      whose smaller dimension exceeds 2000, where conjugate gradients avoid a large
+      dense matrix.
+    * Anything with an L1 term or ``positive=True``: the working-set solver.
+    """
+    if solver != "auto":
+        return solver
+    if penalty.is_smooth:
+        if is_sparse and min(shape) > _MAX_DIRECT_SPARSE:
+            return "cg"
+        return "cholesky"
+    return "working_set"
+
+
+def solve(data, Y, penalty, solver, tol, max_iter, coef_init=None):
+    """Minimise ``P`` for each column of ``Y`` with the named solver.
+
+    ``tol`` is relative: the duality gap must reach ``tol * P(0)`` with
+    ``P(0) = |yt|^2 / (2S)``.
+    """
+    n_targets = Y.shape[1]
+    n_features = data.shape[1]
+    S = data.n_weight
+    if solver == "cholesky":
+        coef = solve_closed_form(data, Y, penalty)
+        gaps = np.array([residual_gap(data, Y[:, k], coef[k], penalty)
+                         for k in range(n_targets)])
+        return SolverResult(coef, [1] * n_targets, gaps, True, solver)
+
+    lipschitz = data.lipschitz() if solver == "gd" else None
+    coef = np.zeros((n_targets, n_features), dtype=data.dtype)
+    gaps = np.zeros(n_targets)
+    n_iters = []
+    converged = True
+    for k in range(n_targets):
+        yk = Y[:, k]
+        tol_abs = tol * 0.5 * float(yk @ yk) / S
+        w0 = (coef_init[k].astype(data.dtype, copy=True) if coef_init is not None
+              else np.zeros(n_features, dtype=data.dtype))
+        if solver == "cg":
+            w, it, gap = solve_cg(data, yk, penalty, w0, tol_abs, max_iter)
+        elif solver == "working_set":
+            w, it, gap = solve_working_set(data, yk, penalty, w0, tol_abs, max_iter)
+        else:
+            w, it, gap = solve_prox_grad(data, yk, penalty, w0, tol_abs, max_iter,
+                                         lipschitz)
+        coef[k] = w
+        gaps[k] = gap
+        n_iters.append(it)
+        converged &= gap <= tol_abs
+    return SolverResult(coef, n_iters, gaps, converged, solver)

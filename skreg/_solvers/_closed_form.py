@@ -1,0 +1,76 @@
+"""Closed form for the L2 penalty and for ordinary least squares.
+
+The optimality condition of ``P(w) = |yt - Xt w|^2 / (2S) + l2 / 2 |w|^2`` is the
+linear system ``(Xt^T Xt / S + l2 I) w = Xt^T yt / S``.  It is solved by a
+Cholesky factorisation of the smaller of two matrices:
+
+* ``n_features <= n_samples``: the p x p system itself;
+* otherwise the n x n "kernel" system ``(Xt Xt^T / S + l2 I) a = yt`` and
+  ``w = Xt^T a / S`` (the push-through identity).
+
+When the matrix is singular or too ill-conditioned for a Cholesky factorisation
+(ordinary least squares on a rank-deficient design), the minimum-norm
+least-squares solution is computed instead, from an SVD (dense) or from an
+eigendecomposition of the Gram / kernel matrix (sparse, never densified).
+"""
+
+import numpy as np
+import scipy.linalg as la
+
+
+def _cholesky_solve(A, B, check_rcond):
+    """Solve ``A x = B`` for a symmetric positive matrix or return None."""
+    try:
+        factor = la.cho_factor(A, lower=False, overwrite_a=True, check_finite=False)
+    except la.LinAlgError:
+        return None
+    if check_rcond:
+        diag = np.abs(np.diag(factor[0]))
+        eps = np.finfo(A.dtype).eps
+        if diag.min() <= 0 or (diag.min() / diag.max()) ** 2 < 100 * A.shape[0] * eps:
+            return None
+    return la.cho_solve(factor, B, check_finite=False)
+
+
+def _pinv_solve(M, B):
+    """Minimum-norm solution of ``M x = B`` for a symmetric PSD ``M``."""
+    evals, evecs = np.linalg.eigh(M)
+    cutoff = evals[-1] * max(M.shape) * np.finfo(M.dtype).eps if evals.size else 0.0
+    inv = np.where(evals > cutoff, 1.0 / np.where(evals > cutoff, evals, 1.0), 0.0)
+    return evecs @ (inv[:, None] * (evecs.T @ B))
+
+
+def solve_closed_form(data, Y, penalty):
+    """Solve the L2 / unpenalised problem for every column of ``Y``.
+
+    Returns the coefficients as an array of shape (n_targets, n_features).
+    """
+    n, p = data.shape
+    S = data.n_weight
+    l2 = penalty.l2
+    check = l2 == 0.0
+    if p <= n:
+        A = data.gram()
+        A /= S
+        A.flat[:: p + 1] += l2
+        B = np.column_stack([data.rmatvec(Y[:, k]) for k in range(Y.shape[1])]) / S
+        coef = _cholesky_solve(A.copy() if check else A, B, check)
+        if coef is None:
+            if not data.sparse:
+                coef = la.lstsq(data.X, Y, cond=None, check_finite=False,
+                                lapack_driver="gelsd")[0]
+            else:
+                coef = _pinv_solve(A, B)
+        return coef.T.astype(data.dtype, copy=False)
+    K = data.kernel()
+    K /= S
+    K.flat[:: n + 1] += l2
+    a = _cholesky_solve(K.copy() if check else K, Y, check)
+    if a is None:
+        if not data.sparse:
+            coef = la.lstsq(data.X, Y, cond=None, check_finite=False,
+                            lapack_driver="gelsd")[0]
+            return coef.T.astype(data.dtype, copy=False)
+        a = _pinv_solve(K, Y)
+    coef = np.column_stack([data.rmatvec(a[:, k]) for k in range(Y.shape[1])]) / S
+    return coef.T.astype(data.dtype, copy=False)

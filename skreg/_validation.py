@@ -1,0 +1,94 @@
+"""Small validation helpers whose error messages name the offending parameter."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+
+def check_scalar_param(value, name, *, kind=Real, low=None, high=None,
+                       low_inclusive=True, high_inclusive=True, allow_none=False):
+    """Check a numeric hyper-parameter and return it.
+
+    Raises ``TypeError`` for a value of the wrong type and ``ValueError`` for a
+    value outside its range; both messages name the parameter.
+    """
+    if value is None and allow_none:
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
+        expected = "an integer" if kind is Integral else "a real number"
+        raise TypeError(
+            f"Parameter {name!r} must be {expected}{' or None' if allow_none else ''}, "
+            f"got {value!r} of type {type(value).__name__}."
+        )
+    if not np.isfinite(value):
+        raise ValueError(f"Parameter {name!r} must be finite, got {value!r}.")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"Parameter {name!r} must be {op} {low}, got {value!r}.")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        op = "<=" if high_inclusive else "<"
+        raise ValueError(f"Parameter {name!r} must be {op} {high}, got {value!r}.")
+    return value
+
+
+def check_option(value, name, options):
+    """Check that ``value`` is one of ``options`` (which may include None)."""
+    for option in options:
+        if value is option or (
+            isinstance(value, str) and isinstance(option, str) and value == option
+        ):
+            return value
+    shown = ", ".join(repr(o) for o in options)
+    raise ValueError(f"Parameter {name!r} must be one of {shown}; got {value!r}.")
+
+
+def check_bool(value, name):
+    """Check a boolean flag (numpy booleans accepted)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"Parameter {name!r} must be True or False, got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    return bool(value)
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """Return validated sample weights as a 1-D array of ``dtype`` (ones if None).
+
+    Weights must be finite and non-negative with a positive sum.
+    """
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=dtype)
+    if np.isscalar(sample_weight):
+        if not isinstance(sample_weight, (Real, np.number)) or isinstance(
+            sample_weight, (bool, np.bool_)
+        ):
+            raise TypeError(
+                f"sample_weight must be a number or an array, got {sample_weight!r}."
+            )
+        sw = np.full(n_samples, sample_weight, dtype=dtype)
+    else:
+        try:
+            sw = np.asarray(sample_weight, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"sample_weight must be numeric, got an array of "
+                f"{np.asarray(sample_weight).dtype}."
+            ) from exc
+        if sw.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-D, got an array of shape {sw.shape}."
+            )
+        if sw.shape[0] != n_samples:
+            raise ValueError(
+                f"sample_weight has {sw.shape[0]} entries but X has {n_samples} "
+                "samples; they must match."
+            )
+        sw = np.array(sw, dtype=dtype, copy=True)
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight must be finite (no NaN or inf).")
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum.")
+    return sw
