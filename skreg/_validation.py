@@ -90,5 +90,5 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if np.any(sw < 0):
         raise ValueError("sample_weight must be non-negative.")
     if not sw.sum() > 0:
-        raise ValueError("sample_weight must have a positive sum.")
+        raise ValueError("sample_weight must not be all zero: its sum must be positive.")
     return sw

@@ -32,6 +32,13 @@ def _cholesky_solve(A, B, check_rcond):
     return la.cho_solve(factor, B, check_finite=False)
 
 
+def _lstsq(X, Y):
+    """Minimum-norm least squares; singular values below ``max(n, p) * eps`` times
+    the largest count as zero (rounding noise, not directions of the data)."""
+    cond = max(X.shape) * np.finfo(X.dtype).eps
+    return la.lstsq(X, Y, cond=cond, check_finite=False, lapack_driver="gelsd")[0]
+
+
 def _pinv_solve(M, B):
     """Minimum-norm solution of ``M x = B`` for a symmetric PSD ``M``."""
     evals, evecs = np.linalg.eigh(M)
@@ -57,8 +64,7 @@ def solve_closed_form(data, Y, penalty):
         coef = _cholesky_solve(A.copy() if check else A, B, check)
         if coef is None:
             if not data.sparse:
-                coef = la.lstsq(data.X, Y, cond=None, check_finite=False,
-                                lapack_driver="gelsd")[0]
+                coef = _lstsq(data.X, Y)
             else:
                 coef = _pinv_solve(A, B)
         return coef.T.astype(data.dtype, copy=False)
@@ -68,9 +74,7 @@ def solve_closed_form(data, Y, penalty):
     a = _cholesky_solve(K.copy() if check else K, Y, check)
     if a is None:
         if not data.sparse:
-            coef = la.lstsq(data.X, Y, cond=None, check_finite=False,
-                            lapack_driver="gelsd")[0]
-            return coef.T.astype(data.dtype, copy=False)
+            return _lstsq(data.X, Y).T.astype(data.dtype, copy=False)
         a = _pinv_solve(K, Y)
     coef = np.column_stack([data.rmatvec(a[:, k]) for k in range(Y.shape[1])]) / S
     return coef.T.astype(data.dtype, copy=False)
