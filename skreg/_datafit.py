@@ -107,6 +107,10 @@ class LeastSquares:
             out -= self.n_weight * self.offset**2
         return np.maximum(out, 0.0)
 
+    def curvature(self):
+        """``trace(Xt^T Xt) / S``: an upper bound on the Lipschitz constant."""
+        return float(self.col_sq_norms().sum()) / self.n_weight
+
     def lipschitz(self):
         """Largest eigenvalue of ``Xt.T @ Xt / S`` (the data term's Lipschitz constant).
 
@@ -192,7 +196,7 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
     return data, yt, X_mean, y_mean
 
 
-def duality_gap(w, v, rr, ry, penalty):
+def duality_gap(w, v, rr, ry, penalty, curvature):
     """Primal value, dual value and duality gap of ``P`` at ``w``.
 
     The dual point is ``theta = kappa * r`` with the residual ``r = yt - Xt w``
@@ -201,13 +205,20 @@ def duality_gap(w, v, rr, ry, penalty):
 
     ``D(theta) = kappa * ry - kappa^2 * rr / 2 - g*(kappa * v)``.
 
-    For ``penalty=None`` the dual requires ``Xt^T theta = 0``, which only the
-    optimal residual satisfies; the returned gap is then
-    ``P(w) - D(r) = -w^T Xt^T r / S``, zero exactly at the optimum.
+    Without a penalty the dual requires ``Xt^T theta = 0``, which only the optimal
+    residual meets, so no dual point is at hand.  The returned "gap" is then the
+    optimality measure ``|w^T v| + |v_+|^2 / curvature`` (``v_+``: the entries of
+    ``v`` that violate optimality, all of them unless ``positive``), zero exactly
+    at the optimum; ``curvature = trace(Xt^T Xt) / S`` puts it on the objective's
+    scale.
     """
     primal = 0.5 * rr + penalty.value(w)
     l1, l2 = penalty.l1, penalty.l2
-    if l2 > 0.0 or l1 == 0.0:
+    if l1 == 0.0 and l2 == 0.0:
+        viol = np.maximum(v, 0.0) if penalty.positive else v
+        measure = abs(float(w @ v)) + float(viol @ viol) / max(curvature, 1e-300)
+        return primal, primal - measure, measure
+    if l2 > 0.0:
         kappa = 1.0
         conj = penalty.conjugate(v)
     else:
@@ -216,10 +227,7 @@ def duality_gap(w, v, rr, ry, penalty):
         kappa = min(max(ry / rr, 0.0), kappa_max) if rr > 0 else 0.0
         conj = 0.0
     dual = kappa * ry - 0.5 * kappa * kappa * rr - conj
-    gap = primal - dual
-    if l1 == 0.0 and l2 == 0.0:
-        gap = abs(gap)
-    return primal, dual, max(gap, 0.0)
+    return primal, dual, max(primal - dual, 0.0)
 
 
 def residual_gap(data, yt, w, penalty):
@@ -228,4 +236,4 @@ def residual_gap(data, yt, w, penalty):
     v = data.rmatvec(r) / data.n_weight
     rr = float(r @ r) / data.n_weight
     ry = float(r @ yt) / data.n_weight
-    return duality_gap(w, v, rr, ry, penalty)[2]
+    return duality_gap(w, v, rr, ry, penalty, data.curvature())[2]

@@ -221,10 +221,10 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         result = solve(data, Yt, penalty, solver, self.tol, self.max_iter, coef_init)
         if not result.converged:
             warnings.warn(
-                f"RegularizedRegressor (solver={solver!r}) did not converge in "
-                f"max_iter={self.max_iter} iterations: duality gap "
-                f"{np.max(result.gap):.3g} > tol * F(0). Increase max_iter or tol, "
-                "or scale the features.",
+                f"RegularizedRegressor (solver={solver!r}) did not converge: the "
+                f"duality gap {np.max(result.gap):.3g} is above tol * F(0) after "
+                f"{max(result.n_iter)} iterations (max_iter={self.max_iter}). Increase "
+                "max_iter, loosen tol, or scale the features.",
                 ConvergenceWarning,
             )
 

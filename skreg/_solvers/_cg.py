@@ -19,13 +19,14 @@ def solve_cg(data, yt, penalty, w0, tol_abs, max_iter):
     S = data.n_weight
     l2 = penalty.l2
     precond = data.col_sq_norms() / S + l2
+    curvature = float(precond.sum() - l2 * precond.size)
     precond[precond <= 0] = 1.0
     w = w0.copy()
     r = yt - data.matvec(w) if np.any(w) else yt.copy()
     v = data.rmatvec(r) / S
     ry = float(r @ yt) / S
     rr = float(r @ r) / S
-    gap = duality_gap(w, v, rr, ry, penalty)[2]
+    gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
     s = v - l2 * w
     z = s / precond
     d = z.copy()
@@ -43,7 +44,7 @@ def solve_cg(data, yt, penalty, w0, tol_abs, max_iter):
         v = data.rmatvec(r) / S
         rr = float(r @ r) / S
         ry = float(r @ yt) / S
-        gap = duality_gap(w, v, rr, ry, penalty)[2]
+        gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
         s = v - l2 * w
         z = s / precond
         gamma_new = float(s @ z)

@@ -23,6 +23,7 @@ def solve_prox_grad(data, yt, penalty, w0, tol_abs, max_iter, lipschitz):
     if L <= 0:  # X is constant: the optimum is w = 0
         return np.zeros_like(w0), 1, 0.0
     step = 1.0 / L
+    curvature = data.curvature()
     w = w0.copy()
     n_iter = 0
     while True:
@@ -30,8 +31,9 @@ def solve_prox_grad(data, yt, penalty, w0, tol_abs, max_iter, lipschitz):
         v = data.rmatvec(r) / S
         rr = float(r @ r) / S
         ry = float(r @ yt) / S
-        gap = duality_gap(w, v, rr, ry, penalty)[2]
-        if gap <= tol_abs or n_iter >= max_iter:
+        gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
+        cold = n_iter == 0 and not np.any(w)  # as in the working-set solver
+        if (gap <= tol_abs and not cold) or gap == 0.0 or n_iter >= max_iter:
             break
         n_iter += 1
         w = penalty.prox(w + step * v, step)

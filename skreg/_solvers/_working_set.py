@@ -52,15 +52,16 @@ def _top_eigenvalue(Q, n_steps=30):
 class _GramProblem:
     """``0.5 w^T Q w - c^T w + yy / 2 + g(w)``: the problem restricted to ``W``."""
 
-    def __init__(self, Q, c, yy, penalty):
+    def __init__(self, Q, c, yy, penalty, curvature):
         self.Q, self.c, self.yy, self.penalty = Q, c, yy, penalty
+        self.curvature = curvature
 
     def gap(self, w, Qw):
         c = self.c
         cw = float(c @ w)
         rr = max(self.yy - 2.0 * cw + float(w @ Qw), 0.0)
         ry = self.yy - cw
-        return duality_gap(w, c - Qw, rr, ry, self.penalty)
+        return duality_gap(w, c - Qw, rr, ry, self.penalty, self.curvature)
 
     def newton(self, w):
         """Move towards the solution of the smooth problem given by ``sign(w)``.
@@ -160,6 +161,7 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
     S = data.n_weight
     yy = float(yt @ yt) / S
     c_full = data.rmatvec(yt) / S
+    curvature = data.curvature() if penalty.l1 == 0 and penalty.l2 == 0 else 1.0
     w = w0.copy()
     n_iter = 0
     ws = np.flatnonzero(w)  # the working set, in the order its columns entered
@@ -171,12 +173,17 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
         v = data.rmatvec(r) / S
         rr = float(r @ r) / S
         ry = float(r @ yt) / S
-        gap = duality_gap(w, v, rr, ry, penalty)[2]
-        if gap <= tol_abs or n_iter >= max_iter or stalled >= 3:
+        gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
+        # from a cold start, take at least one step: w = 0 can be within the
+        # tolerance just below alpha_max, and zero is not the answer there
+        cold = n_iter == 0 and ws.size == 0
+        if (gap <= tol_abs and not cold) or gap == 0.0 or n_iter >= max_iter or stalled >= 3:
             break
         score = penalty.subdiff_distance(w, -v)
         score[ws] = -1.0
         n_violating = int(np.count_nonzero(score > 0))
+        if n_violating == 0 and ws.size == 0:
+            break  # w = 0 is optimal (alpha >= alpha_max)
         target = min(p, max(2 * ws.size, p0))
         n_new = min(max(target - ws.size, 0), n_violating)
         if n_new > 0:
@@ -200,7 +207,7 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
             stalled += 1
             # nothing left to add: the restricted problem must be solved better
             inner_tol = 0.1 * min(inner_tol if inner_tol is not None else gap, tol_abs)
-        problem = _GramProblem(Q, c_full[ws], yy, penalty)
+        problem = _GramProblem(Q, c_full[ws], yy, penalty, curvature)
         L = _top_eigenvalue(Q) * 1.05
         w_ws, it, _ = solve_gram(problem, w[ws], max(inner_tol, 0.0), max_iter - n_iter, L)
         n_iter += it
