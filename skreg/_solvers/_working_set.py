@@ -19,8 +19,9 @@ only as far as is best for the true objective, checking the points where a
 coefficient changes sign (features whose coefficient reaches zero leave the
 active set; violating features enter it).  Every step decreases the objective and
 the signs are found in finitely many steps, after which the solution is exact to
-rounding.  Short bursts of accelerated proximal gradient (FISTA with adaptive
-restart) in between find the bulk of a large support cheaply.
+rounding.  When the active system is singular (collinear features), cyclic
+coordinate descent over the working set, with Anderson extrapolation of its
+iterates, carries on until the support settles and feature-sign can finish.
 """
 
 import numpy as np
@@ -28,27 +29,23 @@ import scipy.linalg as la
 
 from .._datafit import duality_gap
 
-_FISTA_BURST = 20
 
 
-def _top_eigenvalue(Q, n_steps=30):
-    """Power-iteration estimate of the largest eigenvalue of a PSD matrix."""
-    k = Q.shape[0]
-    x = np.full(k, 1.0 / np.sqrt(k), dtype=Q.dtype)
-    x += np.linspace(0, 1e-3, k, dtype=Q.dtype)  # avoid orthogonal starts
-    lam = 0.0
-    for _ in range(n_steps):
-        y = Q @ x
-        norm = float(np.sqrt(y @ y))
-        if norm == 0.0:
-            return 0.0
-        lam_new = float(x @ y) / float(x @ x)
-        x = y / norm
-        if abs(lam_new - lam) <= 1e-3 * lam_new:
-            lam = lam_new
-            break
-        lam = lam_new
-    return lam
+def _solve_psd(M, b):
+    """Solve ``M z = b`` by Cholesky, or return None when ``M`` is (nearly) singular.
+
+    Collinear active features make the restricted problem singular; the
+    feature-sign step is then skipped and coordinate descent, which needs no
+    solve, carries on.
+    """
+    try:
+        factor = la.cho_factor(M, check_finite=False)
+    except la.LinAlgError:
+        return None
+    diag = np.abs(np.diag(factor[0]))
+    if not diag.min() > 1e-5 * diag.max():
+        return None
+    return la.cho_solve(factor, b, check_finite=False)
 
 
 class _GramProblem:
@@ -64,6 +61,9 @@ class _GramProblem:
         rr = max(self.yy - 2.0 * cw + float(w @ Qw), 0.0)
         ry = self.yy - cw
         return duality_gap(w, c - Qw, rr, ry, self.penalty, self.curvature)
+
+    def objective(self, w, Qw):
+        return 0.5 * float(w @ Qw) - float(self.c @ w) + self.penalty.value(w)
 
     def feature_sign_step(self, x, Qx, max_add):
         """One step of the feature-sign method; returns ``(x, Qx)`` or None.
@@ -97,12 +97,9 @@ class _GramProblem:
                 return None
             M = Q[np.ix_(active, active)]
             M.flat[:: active.size + 1] += l2
-            rhs = c[active] - l1 * theta
-            try:
-                z = la.cho_solve(la.cho_factor(M, check_finite=False), rhs,
-                                 check_finite=False)
-            except la.LinAlgError:
-                z = la.lstsq(M, rhs, check_finite=False)[0]
+            z = _solve_psd(M, c[active] - l1 * theta)
+            if z is None:
+                return None
             if not pen.positive:
                 break
             bad = (z < 0) & (x[active] == 0)  # a new feature that would go negative
@@ -137,47 +134,106 @@ class _GramProblem:
         return x_new, Q @ x_new
 
 
-def solve_gram(problem, w, tol_abs, max_iter, lipschitz):
+def _cd_epoch(Q, x, grad, inv_diag, thresh, shrink, positive):
+    """One cyclic pass of coordinate descent on ``0.5 x^T Q x - c^T x + g(x)``.
+
+    ``grad = Q x - c`` is kept up to date.  The loop runs over the (small)
+    working set only; each update that changes a coefficient is one vectorised
+    axpy on the gradient.
+    """
+    for j in range(x.size):
+        inv = inv_diag[j]
+        if inv == 0.0:
+            continue
+        old = x[j]
+        z = old - grad[j] * inv
+        if positive:
+            new = z - thresh[j]
+            new = new * shrink[j] if new > 0.0 else 0.0
+        elif z > thresh[j]:
+            new = (z - thresh[j]) * shrink[j]
+        elif z < -thresh[j]:
+            new = (z + thresh[j]) * shrink[j]
+        else:
+            new = 0.0
+        if new != old:
+            x[j] = new
+            grad += (new - old) * Q[j]
+
+
+def _anderson(history):
+    """Anderson extrapolation of the last iterates (Bertrand & Massias, 2021)."""
+    X = np.array(history)
+    U = np.diff(X, axis=0)
+    G = U @ U.T
+    try:
+        z = la.solve(G + 1e-12 * np.trace(G) * np.eye(G.shape[0]), np.ones(G.shape[0]),
+                     assume_a="pos", check_finite=False)
+    except (la.LinAlgError, ValueError):
+        return None
+    if not np.all(np.isfinite(z)) or z.sum() == 0:
+        return None
+    return (z / z.sum()) @ X[1:]
+
+
+def solve_gram(problem, w, tol_abs, max_iter, lipschitz=None):
     """Minimise a :class:`_GramProblem` from ``w``; return ``(w, n_iter, gap)``.
 
-    Alternates feature-sign steps (exact, finitely convergent, each a Cholesky
-    solve on the active set) with short bursts of FISTA (cheap, vectorised, good
-    at finding the support of large problems).
+    Feature-sign steps (exact, each a Cholesky solve on the active set) are
+    tried first and whenever coordinate descent has settled the support; when
+    they stall (collinear features make the active system singular), cyclic
+    coordinate descent with Anderson extrapolation carries on.  One iteration is
+    one feature-sign step or one coordinate-descent epoch.
     """
     Q, c, pen = problem.Q, problem.c, problem.penalty
-    k = c.size
+    diag = np.diag(Q).copy()
+    with np.errstate(divide="ignore"):
+        inv_diag = np.where(diag > 0, 1.0 / diag, 0.0)
+    thresh = (pen.l1 * inv_diag).tolist()
+    shrink = (1.0 / (1.0 + pen.l2 * inv_diag)).tolist()
+    inv_diag = inv_diag.tolist()
     x = w.copy()
     Qx = Q @ x
     gap = problem.gap(x, Qx)[2]
     n_iter = 0
-    step = 1.0 / lipschitz if lipschitz > 0 else 0.0
-    fs_limit = 10 + k // 4
+    try_fs = True
+    last_support = None
     while gap > tol_abs and n_iter < max_iter:
-        for _ in range(fs_limit):
-            if n_iter >= max_iter:
+        if try_fs:
+            for _ in range(10 + c.size // 4):
+                if n_iter >= max_iter:
+                    break
+                out = problem.feature_sign_step(x, Qx, max(2, np.count_nonzero(x) // 2))
+                if out is None:  # a single entering feature gives descent if any does
+                    out = problem.feature_sign_step(x, Qx, 1)
+                n_iter += 1
+                if out is None:
+                    break
+                x, Qx = out
+            gap = problem.gap(x, Qx)[2]
+            if gap <= tol_abs:
                 break
-            max_add = max(2, np.count_nonzero(x) // 2)
-            out = problem.feature_sign_step(x, Qx, max_add)
+        grad = Qx - c
+        history = [x.copy()]
+        for _ in range(min(10, max_iter - n_iter)):
+            _cd_epoch(Q, x, grad, inv_diag, thresh, shrink, pen.positive)
             n_iter += 1
-            if out is None:
-                break
-            x, Qx = out
+            history.append(x.copy())
+            if len(history) == 6:
+                x_acc = _anderson(history)
+                history = [x.copy()]
+                if x_acc is not None:
+                    if pen.positive:
+                        x_acc = np.maximum(x_acc, 0.0)
+                    Qx_acc = Q @ x_acc
+                    if problem.objective(x_acc, Qx_acc) < problem.objective(x, Q @ x):
+                        x[:] = x_acc
+                        grad = Qx_acc - c
+        Qx = grad + c
         gap = problem.gap(x, Qx)[2]
-        if gap <= tol_abs or step == 0.0:
-            break
-        z, Qz, t = x.copy(), Qx.copy(), 1.0
-        for _ in range(min(_FISTA_BURST, max_iter - n_iter)):
-            n_iter += 1
-            x_new = pen.prox(z - step * (Qz - c), step)
-            diff = x_new - x
-            if float((z - x_new) @ diff) > 0.0:  # momentum points uphill: restart
-                t = 1.0
-            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-            z = x_new + ((t - 1.0) / t_new) * diff
-            Qz = Q @ z
-            x, t = x_new, t_new
-        Qx = Q @ x
-        gap = problem.gap(x, Qx)[2]
+        support = np.flatnonzero(x)
+        try_fs = last_support is not None and np.array_equal(support, last_support)
+        last_support = support
     return x, max(n_iter, 1), gap
 
 
@@ -234,8 +290,7 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
             # nothing left to add: the restricted problem must be solved better
             inner_tol = 0.1 * min(inner_tol if inner_tol is not None else gap, tol_abs)
         problem = _GramProblem(Q, c_full[ws], yy, penalty, curvature)
-        L = _top_eigenvalue(Q) * 1.05
-        w_ws, it, _ = solve_gram(problem, w[ws], max(inner_tol, 0.0), max_iter - n_iter, L)
+        w_ws, it, _ = solve_gram(problem, w[ws], max(inner_tol, 0.0), max_iter - n_iter)
         n_iter += it
         w = np.zeros(p, dtype=w.dtype)
         w[ws] = w_ws
