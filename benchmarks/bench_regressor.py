@@ -55,7 +55,10 @@ def toeplitz_corr():
 
 def sparse_csr():
     rng = np.random.RandomState(0)
-    X = sp.random(20000, 50000, density=0.001, format="csr", random_state=rng)
+    n, p, nnz = 20000, 50000, 1_000_000  # density 0.001
+    X = sp.csr_matrix((rng.uniform(size=nnz), (rng.randint(0, n, nnz),
+                                                rng.randint(0, p, nnz))), shape=(n, p))
+    X.sum_duplicates()
     w = np.zeros(50000)
     w[rng.choice(50000, 500, replace=False)] = rng.randn(500)
     return X, X @ w + 0.1 * rng.randn(20000)

@@ -42,14 +42,32 @@ class LeastSquares:
         implicitly.  None when nothing is to subtract.
     """
 
-    def __init__(self, X, sqrt_sw, n_weight, offset=None):
+    gram_mode = False
+
+    def __init__(self, X, Yt, sqrt_sw, n_weight, offset=None):
         self.X = X
+        self.Yt = Yt
+        self.n_targets = Yt.shape[1]
         self.sqrt_sw = sqrt_sw
         self.n_weight = float(n_weight)
         self.offset = offset
         self.sparse = sp.issparse(X)
         self.shape = X.shape
         self.dtype = X.dtype
+
+    def target(self, k):
+        """The k-th centred, weighted target ``yt``."""
+        return self.Yt[:, k]
+
+    def target_stats(self, yt):
+        """``(Xt^T yt / S, |yt|^2 / S)``."""
+        return self.rmatvec(yt) / self.n_weight, float(yt @ yt) / self.n_weight
+
+    def correlations(self, w, yt):
+        """``(v, rr, ry)`` at ``w``: ``Xt^T r / S``, ``|r|^2 / S``, ``r^T yt / S``."""
+        r = yt - self.matvec(w) if np.any(w) else yt.copy()
+        S = self.n_weight
+        return self.rmatvec(r) / S, float(r @ r) / S, float(r @ yt) / S
 
     def matvec(self, w):
         """``Xt @ w`` for ``w`` of shape (n_features,)."""
@@ -134,6 +152,117 @@ class LeastSquares:
         return max(float(top), 0.0) / self.n_weight
 
 
+class _GramTarget:
+    """One target summarised by ``c = Xt^T yt`` and ``yy = |yt|^2``."""
+
+    def __init__(self, c, yy):
+        self.c, self.yy = c, yy
+
+
+class GramLeastSquares:
+    """The same problem held by its sufficient statistics ``G = Xt^T Xt``,
+    ``C = Xt^T Yt`` and ``|yt|^2``: every operation costs O(p^2) instead of O(np).
+
+    Used when the data are at least as tall as wide and the p x p Gram matrix is
+    small; it offers the operations of :class:`LeastSquares` that do not need the
+    rows themselves.
+    """
+
+    gram_mode = True
+    sparse = False
+
+    def __init__(self, G, C, YY, n_weight, shape, dtype):
+        self.G, self.C, self.YY = G, C, YY
+        self.n_weight = float(n_weight)
+        self.shape = shape
+        self.dtype = dtype
+        self.n_targets = C.shape[1]
+
+    def target(self, k):
+        return _GramTarget(self.C[:, k], float(self.YY[k]))
+
+    def target_stats(self, t):
+        return t.c / self.n_weight, t.yy / self.n_weight
+
+    def correlations(self, w, t):
+        S = self.n_weight
+        Gw = self.G @ w
+        cw = float(t.c @ w)
+        rr = max(t.yy - 2.0 * cw + float(w @ Gw), 0.0)
+        return (t.c - Gw) / S, rr / S, (t.yy - cw) / S
+
+    def cross(self, rows, cols):
+        return self.G[np.ix_(rows, cols)]
+
+    def gram(self):
+        return self.G.copy()
+
+    def col_sq_norms(self):
+        return np.diag(self.G).copy()
+
+    def curvature(self):
+        return float(np.trace(self.G)) / self.n_weight
+
+    def lipschitz(self):
+        top = np.linalg.eigvalsh(self.G.astype(np.float64, copy=False))[-1]
+        return max(float(top), 0.0) / self.n_weight
+
+
+def _syrk(A):
+    """``A^T A`` for a dense ``A`` by BLAS ``syrk`` (half the work of a product)."""
+    from scipy.linalg import blas
+
+    fn = blas.dsyrk if A.dtype == np.float64 else blas.ssyrk
+    if A.flags.f_contiguous:
+        upper = fn(1.0, A, trans=1)
+    else:
+        upper = fn(1.0, np.ascontiguousarray(A).T, trans=0)
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
+def prepare_gram(X, y, sample_weight, fit_intercept):
+    """Like :func:`prepare`, but return a :class:`GramLeastSquares`.
+
+    The Gram matrix of the *uncentred* rows is corrected by the rank-one term
+    ``S mu mu^T``, so a dense ``X`` with unit weights is never copied.  When the
+    correction would cancel more than six digits of a diagonal entry (features
+    whose mean dwarfs their spread), the rows are centred first instead.
+    """
+    dtype = X.dtype
+    n, p = X.shape
+    sw = np.asarray(sample_weight, dtype=dtype)
+    n_weight = float(sw.sum(dtype=np.float64))
+    unit = bool(np.all(sw == 1))
+    if fit_intercept:
+        y_mean = ((sw @ y) / n_weight).astype(dtype, copy=False)
+        if sp.issparse(X):
+            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel() / dtype.type(n_weight)
+        else:
+            X_mean = (sw @ X) / dtype.type(n_weight)
+        X_mean = X_mean.astype(dtype, copy=False)
+    else:
+        y_mean = np.zeros(y.shape[1], dtype=dtype)
+        X_mean = np.zeros(p, dtype=dtype)
+    yc = y - y_mean
+    swy = yc * sw[:, None]
+    YY = np.einsum("ij,ij->j", yc, swy).astype(np.float64)
+
+    if sp.issparse(X):
+        Xw = X if unit else sp.diags(np.sqrt(sw)) @ X
+        G = (Xw.T @ Xw).toarray().astype(dtype, copy=False)
+    else:
+        Xw = X if unit else X * np.sqrt(sw)[:, None]
+        G = _syrk(Xw)
+    C = np.asarray(X.T @ swy, dtype=dtype)  # sum(s * yc) = 0: no centring needed
+    if fit_intercept:
+        diag = np.diag(G).copy()
+        G -= dtype.type(n_weight) * np.outer(X_mean, X_mean)
+        if not sp.issparse(X) and np.any(np.diag(G) < 1e-6 * diag):
+            Xc = (X - X_mean) if unit else (X - X_mean) * np.sqrt(sw)[:, None]
+            G = _syrk(Xc)
+    return GramLeastSquares(G, C, YY, n_weight, (n, p), dtype), X_mean, y_mean
+
+
 def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
     """Centre and weight the data.
 
@@ -149,8 +278,7 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
     Returns
     -------
     data : LeastSquares
-    yt : ndarray of shape (n_samples, n_targets)
-        ``sqrt(s) * (y - ybar)``.
+        Holds the design and the targets ``yt = sqrt(s) * (y - ybar)``.
     X_mean : ndarray of shape (n_features,)
     y_mean : ndarray of shape (n_targets,)
     """
@@ -182,7 +310,7 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
             Xs = sp.csc_matrix(sp.diags(sqrt_sw) @ Xs)
         Xs.sort_indices()
         offset = X_mean if fit_intercept else None
-        data = LeastSquares(Xs, sqrt_sw, n_weight, offset)
+        data = LeastSquares(Xs, yt, sqrt_sw, n_weight, offset)
     else:
         if copy_X or not X.flags.writeable:
             Xd = np.array(X, dtype=dtype, order="F", copy=True)
@@ -192,8 +320,8 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
             Xd -= X_mean
         if not unit:
             Xd *= sqrt_sw[:, None]
-        data = LeastSquares(Xd, sqrt_sw, n_weight)
-    return data, yt, X_mean, y_mean
+        data = LeastSquares(Xd, yt, sqrt_sw, n_weight)
+    return data, X_mean, y_mean
 
 
 def duality_gap(w, v, rr, ry, penalty, curvature):
@@ -231,9 +359,6 @@ def duality_gap(w, v, rr, ry, penalty, curvature):
 
 
 def residual_gap(data, yt, w, penalty):
-    """Duality gap of ``P`` at ``w`` computed from an explicit residual."""
-    r = yt - data.matvec(w)
-    v = data.rmatvec(r) / data.n_weight
-    rr = float(r @ r) / data.n_weight
-    ry = float(r @ yt) / data.n_weight
+    """Duality gap of ``P`` at ``w`` for the target ``yt`` of ``data``."""
+    v, rr, ry = data.correlations(w, yt)
     return duality_gap(w, v, rr, ry, penalty, data.curvature())[2]

@@ -9,9 +9,9 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._datafit import prepare
+from ._datafit import prepare, prepare_gram
 from ._penalties import PENALTIES, make_penalty
-from ._solvers import SOLVERS, check_solver, select_solver, solve
+from ._solvers import SOLVERS, check_solver, select_solver, solve, use_gram
 from ._validation import (
     check_bool,
     check_option,
@@ -217,8 +217,11 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if prev.shape == (n_targets, X.shape[1]):
                 coef_init = prev
 
-        data, Yt, X_mean, y_mean = prepare(X, Y, sw, self.fit_intercept, self.copy_X)
-        result = solve(data, Yt, penalty, solver, self.tol, self.max_iter, coef_init)
+        if use_gram(solver, penalty, X):
+            data, X_mean, y_mean = prepare_gram(X, Y, sw, self.fit_intercept)
+        else:
+            data, X_mean, y_mean = prepare(X, Y, sw, self.fit_intercept, self.copy_X)
+        result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
         if not result.converged:
             warnings.warn(
                 f"RegularizedRegressor (solver={solver!r}) did not converge: the "

@@ -31,6 +31,8 @@ _SMOOTH_ONLY = ("cholesky", "cg")
 _MAX_DIRECT_SPARSE = 2000
 # Refuse to allocate a dense matrix of more than this many entries (8 GB in float64).
 _MAX_DIRECT_ENTRIES = 1_000_000_000
+# Largest p for which the p x p Gram matrix replaces the rows of a tall problem.
+_MAX_GRAM_FEATURES = 4000
 
 
 @dataclass
@@ -78,19 +80,19 @@ def select_solver(solver, penalty, is_sparse, shape):
     return "working_set"
 
 
-def solve(data, Y, penalty, solver, tol, max_iter, coef_init=None):
-    """Minimise ``P`` for each column of ``Y`` with the named solver.
+def solve(data, penalty, solver, tol, max_iter, coef_init=None):
+    """Minimise ``P`` for each target held by ``data`` with the named solver.
 
     ``tol`` is relative: the duality gap must reach ``tol * P(0)`` with
     ``P(0) = |yt|^2 / (2S)``.
     """
-    n_targets = Y.shape[1]
+    n_targets = data.n_targets
     n_features = data.shape[1]
-    S = data.n_weight
+    targets = [data.target(k) for k in range(n_targets)]
     if solver == "cholesky":
-        coef = solve_closed_form(data, Y, penalty)
-        gaps = np.array([residual_gap(data, Y[:, k], coef[k], penalty)
-                         for k in range(n_targets)])
+        coef = solve_closed_form(data, penalty)
+        gaps = np.array([residual_gap(data, t, coef[k], penalty)
+                         for k, t in enumerate(targets)])
         return SolverResult(coef, [1] * n_targets, gaps, True, solver)
 
     lipschitz = data.lipschitz() if solver == "gd" else None
@@ -98,9 +100,8 @@ def solve(data, Y, penalty, solver, tol, max_iter, coef_init=None):
     gaps = np.zeros(n_targets)
     n_iters = []
     converged = True
-    for k in range(n_targets):
-        yk = Y[:, k]
-        tol_abs = tol * 0.5 * float(yk @ yk) / S
+    for k, yk in enumerate(targets):
+        tol_abs = tol * 0.5 * data.target_stats(yk)[1]
         w0 = (coef_init[k].astype(data.dtype, copy=True) if coef_init is not None
               else np.zeros(n_features, dtype=data.dtype))
         if solver == "cg":
@@ -115,3 +116,20 @@ def solve(data, Y, penalty, solver, tol, max_iter, coef_init=None):
         n_iters.append(it)
         converged &= gap <= tol_abs
     return SolverResult(coef, n_iters, gaps, converged, solver)
+
+
+def use_gram(solver, penalty, X):
+    """Whether to hold the problem by its Gram matrix (see ``GramLeastSquares``).
+
+    The closed form needs the Gram matrix anyway when ``n >= p``.  The iterative
+    solvers are given it when the data are much taller than wide (``n >= 4p``,
+    measured: below that, the Gram blocks of the working set alone are cheaper).
+    Conjugate gradients work on the rows, and ordinary least squares keeps them
+    for the accuracy of an SVD on ill-conditioned designs.
+    """
+    n, p = X.shape
+    if solver == "cg" or (penalty.l1 == 0 and penalty.l2 == 0 and not penalty.positive):
+        return False
+    if p > _MAX_GRAM_FEATURES:
+        return False
+    return n >= p if solver == "cholesky" else n >= 4 * p

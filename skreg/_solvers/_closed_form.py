@@ -47,8 +47,8 @@ def _pinv_solve(M, B):
     return evecs @ (inv[:, None] * (evecs.T @ B))
 
 
-def solve_closed_form(data, Y, penalty):
-    """Solve the L2 / unpenalised problem for every column of ``Y``.
+def solve_closed_form(data, penalty):
+    """Solve the L2 / unpenalised problem for every target of ``data``.
 
     Returns the coefficients as an array of shape (n_targets, n_features).
     """
@@ -56,21 +56,23 @@ def solve_closed_form(data, Y, penalty):
     S = data.n_weight
     l2 = penalty.l2
     check = l2 == 0.0
-    if p <= n:
+    targets = [data.target(k) for k in range(data.n_targets)]
+    if p <= n or data.gram_mode:
         A = data.gram()
         A /= S
         A.flat[:: p + 1] += l2
-        B = np.column_stack([data.rmatvec(Y[:, k]) for k in range(Y.shape[1])]) / S
+        B = np.column_stack([data.target_stats(t)[0] for t in targets])
         coef = _cholesky_solve(A.copy() if check else A, B, check)
         if coef is None:
-            if not data.sparse:
-                coef = _lstsq(data.X, Y)
+            if not data.sparse and not data.gram_mode:
+                coef = _lstsq(data.X, data.Yt)
             else:
                 coef = _pinv_solve(A, B)
         return coef.T.astype(data.dtype, copy=False)
     K = data.kernel()
     K /= S
     K.flat[:: n + 1] += l2
+    Y = data.Yt
     a = _cholesky_solve(K.copy() if check else K, Y, check)
     if a is None:
         if not data.sparse:

@@ -18,7 +18,6 @@ from .._datafit import duality_gap
 
 def solve_prox_grad(data, yt, penalty, w0, tol_abs, max_iter, lipschitz):
     """Return ``(w, n_iter, gap)`` for one target."""
-    S = data.n_weight
     L = lipschitz
     if L <= 0:  # X is constant: the optimum is w = 0
         return np.zeros_like(w0), 1, 0.0
@@ -27,10 +26,7 @@ def solve_prox_grad(data, yt, penalty, w0, tol_abs, max_iter, lipschitz):
     w = w0.copy()
     n_iter = 0
     while True:
-        r = yt - data.matvec(w)
-        v = data.rmatvec(r) / S
-        rr = float(r @ r) / S
-        ry = float(r @ yt) / S
+        v, rr, ry = data.correlations(w, yt)
         gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
         cold = n_iter == 0 and not np.any(w)  # as in the working-set solver
         if (gap <= tol_abs and not cold) or gap == 0.0 or n_iter >= max_iter:

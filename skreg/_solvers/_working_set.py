@@ -32,8 +32,12 @@ from .._datafit import duality_gap
 
 # Feature-sign steps cost a Cholesky factorisation of the active set each; above
 # this many active features coordinate descent epochs are cheaper.
-_FS_MAX_ACTIVE = 400
+_FS_MAX_ACTIVE = 64
 _FS_MAX_STEPS = 40
+# A settled support up to this size is still finished by (a few) feature-sign steps.
+_FS_MAX_POLISH = 1500
+# Working sets above this size use FISTA instead of coordinate-descent epochs.
+_CD_MAX_SIZE = 300
 
 
 
@@ -136,8 +140,12 @@ class _GramProblem:
         t = float(ts[best])
         x_new = x.copy()
         x_new[active] = xa + t * d
-        x_new[active[crossing & (t_break == t)]] = 0.0
-        return x_new, Q @ x_new
+        hit = active[crossing & (t_break == t)]
+        x_new[hit] = 0.0
+        Qx_new = Qx + t * Qd
+        if hit.size:  # exact zeros, not t * d rounding: correct their columns
+            Qx_new -= Q[:, hit] @ (xa[np.isin(active, hit)] + t * d[np.isin(active, hit)])
+        return x_new, Qx_new
 
 
 def _cd_epoch(Q, x, grad, inv_diag, thresh, shrink, positive):
@@ -204,15 +212,20 @@ def solve_gram(problem, w, tol_abs, max_iter, lipschitz=None):
     n_iter = 0
     try_fs = True
     last_support = None
+    fista_step = None
     while gap > tol_abs and n_iter < max_iter:
-        if try_fs and np.count_nonzero(x) <= _FS_MAX_ACTIVE:
-            for _ in range(_FS_MAX_STEPS):
+        n_active = np.count_nonzero(x)
+        if try_fs and n_active <= _FS_MAX_POLISH:
+            # while the support is small, feature-sign also grows it; on a large
+            # settled support it only polishes, a few steps at most
+            growing = n_active <= _FS_MAX_ACTIVE
+            for _ in range(_FS_MAX_STEPS if growing else 3):
                 if n_iter >= max_iter:
                     break
                 n_active = np.count_nonzero(x)
-                if n_active >= _FS_MAX_ACTIVE:
+                if n_active > _FS_MAX_POLISH:
                     break
-                max_add = min(max(2, n_active // 2), _FS_MAX_ACTIVE - n_active)
+                max_add = min(max(2, n_active // 2), max(_FS_MAX_ACTIVE - n_active, 1))
                 out = problem.feature_sign_step(x, Qx, max_add)
                 if out is None:  # a single entering feature gives descent if any does
                     out = problem.feature_sign_step(x, Qx, 1)
@@ -223,6 +236,21 @@ def solve_gram(problem, w, tol_abs, max_iter, lipschitz=None):
             gap = problem.gap(x, Qx)[2]
             if gap <= tol_abs:
                 break
+        if c.size > _CD_MAX_SIZE:
+            # large working set: FISTA iterations (one k x k product each) are
+            # much cheaper than coordinate-descent epochs (a Python loop)
+            if fista_step is None:
+                L = _top_eigenvalue(Q)
+                fista_step = 1.0 / L if L > 0 else 0.0
+            if fista_step == 0.0:
+                break
+            x, Qx, it = _fista_gram(Q, c, pen, x, fista_step, min(30, max_iter - n_iter))
+            n_iter += it
+            gap = problem.gap(x, Qx)[2]
+            support = np.flatnonzero(x)
+            try_fs = last_support is not None and np.array_equal(support, last_support)
+            last_support = support
+            continue
         grad = Qx - c
         history = [x.copy()]
         for _ in range(min(10, max_iter - n_iter)):
@@ -245,6 +273,35 @@ def solve_gram(problem, w, tol_abs, max_iter, lipschitz=None):
         try_fs = last_support is not None and np.array_equal(support, last_support)
         last_support = support
     return x, max(n_iter, 1), gap
+
+
+def _fista_gram(Q, c, pen, x, step, n_steps):
+    """``n_steps`` of FISTA with adaptive restart on the Gram problem."""
+    z, Qz, t = x.copy(), Q @ x, 1.0
+    for _ in range(n_steps):
+        x_new = pen.prox(z - step * (Qz - c), step)
+        diff = x_new - x
+        if float((z - x_new) @ diff) > 0.0:  # momentum points uphill: restart
+            t = 1.0
+        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        z = x_new + ((t - 1.0) / t_new) * diff
+        Qz = Q @ z
+        x, t = x_new, t_new
+    return x, Q @ x, n_steps
+
+
+def _top_eigenvalue(M):
+    """Largest eigenvalue of a symmetric PSD matrix, with a 5 % margin."""
+    k = M.shape[0]
+    if k == 0:
+        return 0.0
+    if k <= 300:
+        top = la.eigh(M, eigvals_only=True, subset_by_index=[k - 1, k - 1],
+                      check_finite=False)[0]
+    else:
+        top = eigsh(M, k=1, which="LA", v0=np.ones(k, dtype=M.dtype), tol=1e-3,
+                    ncv=8, return_eigenvectors=False)[0]
+    return max(float(top), 0.0) * 1.05
 
 
 def _cd_epoch_residual(cols, x, r, step, thresh, shrink, positive):
@@ -374,22 +431,19 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
     """Return ``(w, n_iter, gap)`` for one target."""
     n, p = data.shape
     S = data.n_weight
-    yy = float(yt @ yt) / S
-    c_full = data.rmatvec(yt) / S
+    c_full, yy = data.target_stats(yt)
     curvature = data.curvature() if penalty.l1 == 0 and penalty.l2 == 0 else 1.0
     w = w0.copy()
     n_iter = 0
     ws = np.flatnonzero(w)  # the working set, in the order its columns entered
-    explicit = not data.sparse and ws.size > n
+    can_go_explicit = not data.sparse and not data.gram_mode
+    explicit = can_go_explicit and ws.size > n
     Q = (data.cross(ws, ws) / S if ws.size and not explicit
          else np.zeros((0, 0), dtype=data.dtype))
     inner_tol = None
     stalled = 0
     while True:
-        r = yt - data.matvec(w) if ws.size else yt.copy()
-        v = data.rmatvec(r) / S
-        rr = float(r @ r) / S
-        ry = float(r @ yt) / S
+        v, rr, ry = data.correlations(w, yt)
         gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
         # from a cold start, take at least one step: w = 0 can be within the
         # tolerance just below alpha_max, and zero is not the answer there
@@ -413,7 +467,7 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
             # Gram blocks while the working set is narrower than the data is
             # tall; beyond, the columns themselves (a residual of length n is
             # cheaper to update than a Gram row of length |ws|)
-            explicit = explicit or (not data.sparse and all_cols.size > n)
+            explicit = explicit or (can_go_explicit and all_cols.size > n)
             if not explicit:
                 block = data.cross(all_cols, new) / S  # (|ws| + |new|, |new|)
                 k0 = ws.size
