@@ -55,6 +55,12 @@ class LeastSquares:
         self.shape = X.shape
         self.dtype = X.dtype
 
+    def columns(self, cols):
+        """The same problem restricted to the features ``cols``."""
+        offset = None if self.offset is None else self.offset[cols]
+        return LeastSquares(self.X[:, cols], self.Yt, self.sqrt_sw, self.n_weight,
+                            offset)
+
     def target(self, k):
         """The k-th centred, weighted target ``yt``."""
         return self.Yt[:, k]

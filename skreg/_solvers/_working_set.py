@@ -38,6 +38,10 @@ _FS_MAX_STEPS = 40
 _FS_MAX_POLISH = 1500
 # Working sets above this size use FISTA instead of coordinate-descent epochs.
 _CD_MAX_SIZE = 300
+# Largest working set of a sparse problem held by a dense Gram block.
+_SPARSE_GRAM_MAX = 1000
+# Largest support finished exactly (feature-sign from its Gram) after a column pass.
+_EXPLICIT_POLISH_MAX = 500
 
 
 
@@ -379,15 +383,16 @@ def solve_explicit(Xw, yt, penalty, w, tol_abs, max_iter, n_weight, curvature):
     return x, max(n_iter, 1), gap
 
 
-def solve_explicit_fista(Xw, yt, penalty, w, tol_abs, max_iter, n_weight, curvature):
-    """Accelerated proximal gradient (FISTA, adaptive restart) on the columns ``Xw``.
+def solve_explicit_fista(sub, yt, penalty, w, tol_abs, max_iter, curvature):
+    """Accelerated proximal gradient (FISTA, adaptive restart) on the columns
+    ``sub`` (a :class:`LeastSquares` restricted to the working set: dense or
+    sparse, centring implicit).
 
     Vectorised: two matrix-vector products per iteration.  Returns
     ``(w, n_iter, gap)``.
     """
-    S = n_weight
-    n, k = Xw.shape
-    L = _top_singular_value_sq(Xw) / S
+    S = sub.n_weight
+    L = _top_singular_value_sq(sub) / S
     if L <= 0:
         return np.zeros_like(w), 1, 0.0
     step = 1.0 / L
@@ -396,8 +401,8 @@ def solve_explicit_fista(Xw, yt, penalty, w, tol_abs, max_iter, n_weight, curvat
     n_iter = 0
     gap = np.inf
     while n_iter < max_iter:
-        rz = yt - Xw @ z
-        x_new = penalty.prox(z + step * (Xw.T @ rz) / S, step)
+        rz = yt - sub.matvec(z)
+        x_new = penalty.prox(z + step * sub.rmatvec(rz) / S, step)
         n_iter += 1
         diff = x_new - x
         if float((z - x_new) @ diff) > 0.0:  # momentum points uphill: restart
@@ -406,23 +411,22 @@ def solve_explicit_fista(Xw, yt, penalty, w, tol_abs, max_iter, n_weight, curvat
         z = x_new + ((t - 1.0) / t_new) * diff
         x, t = x_new, t_new
         if n_iter % 10 == 0 or n_iter >= max_iter:
-            r = yt - Xw @ x
-            v = Xw.T @ r / S
-            gap = duality_gap(x, v, float(r @ r) / S, float(r @ yt) / S, penalty,
-                              curvature)[2]
+            v, rr, ry = sub.correlations(x, yt)
+            gap = duality_gap(x, v, rr, ry, penalty, curvature)[2]
             if gap <= tol_abs:
                 break
     return x, n_iter, gap
 
 
-def _top_singular_value_sq(A):
-    """Largest eigenvalue of ``A^T A`` by Lanczos, with a 5 % margin (an upper bound
-    in practice: Lanczos converges from below and stops at a relative 1e-3)."""
-    n, k = A.shape
-    if min(n, k) <= 64:
-        return float(np.linalg.norm(A, 2)) ** 2 * 1.0001
-    op = LinearOperator((k, k), matvec=lambda v: A.T @ (A @ v), dtype=A.dtype)
-    top = eigsh(op, k=1, which="LA", v0=np.ones(k, dtype=A.dtype), tol=1e-3, ncv=8,
+def _top_singular_value_sq(sub):
+    """Largest eigenvalue of ``Xt^T Xt`` by Lanczos, with a 5 % margin (an upper
+    bound in practice: Lanczos converges from below and stops at a relative 1e-3)."""
+    k = sub.shape[1]
+    if k <= 64:
+        return float(np.linalg.eigvalsh(sub.gram())[-1]) * 1.0001
+    op = LinearOperator((k, k), matvec=lambda v: sub.rmatvec(sub.matvec(v)),
+                        dtype=sub.dtype)
+    top = eigsh(op, k=1, which="LA", v0=np.ones(k, dtype=sub.dtype), tol=1e-3, ncv=8,
                 return_eigenvectors=False)[0]
     return max(float(top), 0.0) * 1.05
 
@@ -436,8 +440,12 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
     w = w0.copy()
     n_iter = 0
     ws = np.flatnonzero(w)  # the working set, in the order its columns entered
-    can_go_explicit = not data.sparse and not data.gram_mode
-    explicit = can_go_explicit and ws.size > n
+    # past this size the working set is handled through its columns, not its Gram
+    # matrix: dense data when the set is wider than the data are tall, sparse data
+    # when a dense Gram block would grow large
+    explicit_from = n if not data.sparse else _SPARSE_GRAM_MAX
+    can_go_explicit = not data.gram_mode
+    explicit = can_go_explicit and ws.size > explicit_from
     Q = (data.cross(ws, ws) / S if ws.size and not explicit
          else np.zeros((0, 0), dtype=data.dtype))
     inner_tol = None
@@ -467,7 +475,7 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
             # Gram blocks while the working set is narrower than the data is
             # tall; beyond, the columns themselves (a residual of length n is
             # cheaper to update than a Gram row of length |ws|)
-            explicit = explicit or (can_go_explicit and all_cols.size > n)
+            explicit = explicit or (can_go_explicit and all_cols.size > explicit_from)
             if not explicit:
                 block = data.cross(all_cols, new) / S  # (|ws| + |new|, |new|)
                 k0 = ws.size
@@ -484,11 +492,15 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
             # nothing left to add: the restricted problem must be solved better
             inner_tol = 0.1 * min(inner_tol if inner_tol is not None else gap, tol_abs)
         if explicit:
-            inner = solve_explicit_fista if penalty.l2 > 0 else solve_explicit
-            w_ws, it, _ = inner(data.X[:, ws], yt, penalty, w[ws],
-                                max(inner_tol, 0.0), max_iter - n_iter, S, curvature)
+            budget = max_iter - n_iter
+            if penalty.l2 > 0 or data.sparse:
+                w_ws, it, _ = solve_explicit_fista(data.columns(ws), yt, penalty, w[ws],
+                                                   max(inner_tol, 0.0), budget, curvature)
+            else:
+                w_ws, it, _ = solve_explicit(data.X[:, ws], yt, penalty, w[ws],
+                                             max(inner_tol, 0.0), budget, S, curvature)
             supp = np.flatnonzero(w_ws)
-            if 0 < supp.size <= _FS_MAX_ACTIVE and it < max_iter - n_iter:
+            if 0 < supp.size <= _EXPLICIT_POLISH_MAX and it < max_iter - n_iter:
                 # finish exactly on the support: feature-sign from its Gram matrix
                 cols = ws[supp]
                 problem = _GramProblem(data.cross(cols, cols) / S, c_full[cols], yy,
