@@ -50,16 +50,19 @@ def _solve_psd(M, b):
 
     Collinear active features make the restricted problem singular; the
     feature-sign step is then skipped and coordinate descent, which needs no
-    solve, carries on.
+    solve, carries on.  (LAPACK is called directly: these systems are small and
+    many, and the checks of the high-level wrappers would cost more than the
+    factorisation.)
     """
-    try:
-        factor = la.cho_factor(M, check_finite=False)
-    except la.LinAlgError:
+    potrf, potrs = la.lapack.get_lapack_funcs(("potrf", "potrs"), (M,))
+    factor, info = potrf(M, lower=False, overwrite_a=True, clean=False)
+    if info != 0:
         return None
-    diag = np.abs(np.diag(factor[0]))
+    diag = np.abs(np.diagonal(factor))
     if not diag.min() > 1e-5 * diag.max():
         return None
-    return la.cho_solve(factor, b, check_finite=False)
+    z, info = potrs(factor, b, lower=False)
+    return z if info == 0 else None
 
 
 class _GramProblem:
@@ -144,11 +147,11 @@ class _GramProblem:
         t = float(ts[best])
         x_new = x.copy()
         x_new[active] = xa + t * d
-        hit = active[crossing & (t_break == t)]
-        x_new[hit] = 0.0
+        hit = crossing & (t_break == t)
         Qx_new = Qx + t * Qd
-        if hit.size:  # exact zeros, not t * d rounding: correct their columns
-            Qx_new -= Q[:, hit] @ (xa[np.isin(active, hit)] + t * d[np.isin(active, hit)])
+        if np.any(hit):  # exact zeros, not t * d rounding: correct their columns
+            x_new[active[hit]] = 0.0
+            Qx_new -= Q[:, active[hit]] @ (xa[hit] + t * d[hit])
         return x_new, Qx_new
 
 
