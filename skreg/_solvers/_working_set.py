@@ -1,27 +1,36 @@
 """Working-set solver for L1, elastic-net and constrained problems.
 
-Outer loop (over all features, one pass of ``Xt^T r`` per iteration):
+Outer loop (one pass over all features per iteration):
 
-1. compute the residual, the correlations ``v = Xt^T r / S`` and the duality gap;
-   stop when the gap is below the tolerance;
+1. compute the correlations ``v = Xt^T r / S`` and the duality gap of the full
+   problem; stop when the gap is below the tolerance;
 2. rank features by how much they violate their optimality condition
    (:meth:`ElasticNetPenalty.subdiff_distance`) and grow the working set ``W``
    (it always contains the current support) to twice its size;
-3. solve the problem restricted to ``W`` from its Gram matrix
-   ``Q = Xt_W^T Xt_W / S``, which is only extended, never recomputed, when ``W``
-   grows.
+3. solve the problem restricted to ``W``.
 
-Inner solver (on the Gram matrix, no loop over coordinates): the feature-sign
-method.  Given the signs of the active coefficients the problem is a smooth
-quadratic whose minimiser solves ``(Q_AA + l2 I) w_A = c_A - l1 sign(w_A)``; each
-step solves that system, then moves from the current point towards its solution
-only as far as is best for the true objective, checking the points where a
-coefficient changes sign (features whose coefficient reaches zero leave the
-active set; violating features enter it).  Every step decreases the objective and
-the signs are found in finitely many steps, after which the solution is exact to
-rounding.  When the active system is singular (collinear features), cyclic
-coordinate descent over the working set, with Anderson extrapolation of its
-iterates, carries on until the support settles and feature-sign can finish.
+Inner solvers, chosen by the shape of the restricted problem:
+
+* **Gram blocks** ``Q = Xt_W^T Xt_W / S`` (extended, never recomputed, as ``W``
+  grows) while ``W`` is narrower than the data are tall.  On them:
+
+  - *feature-sign steps*: given the signs of the active coefficients the
+    problem is a quadratic whose minimiser solves
+    ``(Q_AA + l2 I) w_A = c_A - l1 sign(w_A)`` (one Cholesky factorisation);
+    the step moves towards it and stops at the best of the points where a
+    coefficient changes sign (an exact line search: the objective is convex and
+    piecewise quadratic on the segment).  Every step decreases the objective and
+    once the signs are right the answer is exact to rounding.  They grow small
+    supports and finish settled ones;
+  - *coordinate descent* with Anderson extrapolation (sets of up to 300
+    features; the only method that needs no solve, so it carries on when
+    collinear features make the active system singular), or *FISTA* with
+    adaptive restart (larger sets, one k x k product per iteration).
+
+* **Columns** of ``Xt`` once ``W`` is wider than the data are tall (dense) or
+  too wide for a dense Gram block (sparse): coordinate descent on the residual
+  (dense L1) or FISTA (elastic net, sparse data), then an exact feature-sign
+  finish on the support.
 """
 
 import numpy as np
@@ -30,8 +39,9 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from .._datafit import duality_gap
 
-# Feature-sign steps cost a Cholesky factorisation of the active set each; above
-# this many active features coordinate descent epochs are cheaper.
+# Feature-sign steps cost a Cholesky factorisation of the active set each: they
+# grow supports of up to this many features (measured: beyond, the many small
+# steps cost more than coordinate descent or FISTA finding the support)
 _FS_MAX_ACTIVE = 64
 _FS_MAX_STEPS = 40
 # A settled support up to this size is still finished by (a few) feature-sign steps.
@@ -42,7 +52,6 @@ _CD_MAX_SIZE = 300
 _SPARSE_GRAM_MAX = 1000
 # Largest support finished exactly (feature-sign from its Gram) after a column pass.
 _EXPLICIT_POLISH_MAX = 500
-
 
 
 def _solve_psd(M, b):
@@ -197,14 +206,13 @@ def _anderson(history):
     return (z / z.sum()) @ X[1:]
 
 
-def solve_gram(problem, w, tol_abs, max_iter, lipschitz=None):
+def solve_gram(problem, w, tol_abs, max_iter):
     """Minimise a :class:`_GramProblem` from ``w``; return ``(w, n_iter, gap)``.
 
-    Feature-sign steps (exact, each a Cholesky solve on the active set) are
-    tried first and whenever coordinate descent has settled the support; when
-    they stall (collinear features make the active system singular), cyclic
-    coordinate descent with Anderson extrapolation carries on.  One iteration is
-    one feature-sign step or one coordinate-descent epoch.
+    Feature-sign steps are tried first and whenever the support has settled;
+    in between, coordinate-descent epochs (with Anderson extrapolation) or FISTA
+    iterations.  One iteration is one feature-sign step, one epoch or one FISTA
+    step.
     """
     Q, c, pen = problem.Q, problem.c, problem.penalty
     diag = np.diag(Q).copy()
