@@ -186,7 +186,8 @@ def main():
     parser.add_argument("--target", type=float, default=1e-6,
                         help="relative duality gap every fit must reach (default 1e-6)")
     parser.add_argument("--grid", type=int, default=30,
-                        help="alphas in the grid-search row (default 30)")
+                        help="alphas in the grid-search row (default 30; 0 skips it)")
+    parser.add_argument("--penalties", nargs="*", default=["l1", "elasticnet", "l2"])
     args = parser.parse_args()
 
     with threadpool_limits(limits=1):
@@ -204,12 +205,13 @@ def main():
             judge = centred_products(X, y)
             amax = np.max(np.abs(judge[1](judge[2]))) / X.shape[0]
             rows = []
-            for penalty in ("l1", "elasticnet", "l2"):
+            for penalty in args.penalties:
                 scale = amax if penalty == "l1" else 2 * amax
                 for div in (10, 100, 1000):
                     rows.append((penalty, f"max/{div}", [scale / div]))
-            grid = list(np.geomspace(amax, amax / 1000, args.grid))
-            rows.append(("l1", f"grid of {args.grid}", grid))
+            if args.grid and "l1" in args.penalties:
+                grid = list(np.geomspace(amax, amax / 1000, args.grid))
+                rows.append(("l1", f"grid of {args.grid}", grid))
             for penalty, label, alphas in rows:
                 t_o, t_s, g_o, g_s = run_row(X, y, judge, penalty, alphas,
                                              args.target, args.repeats)

@@ -58,8 +58,8 @@ class LeastSquares:
     def columns(self, cols):
         """The same problem restricted to the features ``cols``."""
         offset = None if self.offset is None else self.offset[cols]
-        return LeastSquares(self.X[:, cols], self.Yt, self.sqrt_sw, self.n_weight,
-                            offset)
+        X = self._by_column() if self.sparse else self.X
+        return LeastSquares(X[:, cols], self.Yt, self.sqrt_sw, self.n_weight, offset)
 
     def target(self, k):
         """The k-th centred, weighted target ``yt``."""
@@ -89,12 +89,19 @@ class LeastSquares:
             out -= self.offset * (self.sqrt_sw @ u)
         return np.asarray(out).ravel()
 
+    def _by_column(self):
+        """The sparse design in CSC format (converted once, on first need)."""
+        if self.X.format != "csc":
+            self.X = self.X.tocsc()
+        return self.X
+
     def cross(self, rows, cols):
         """The Gram block ``Xt[:, rows].T @ Xt[:, cols]`` as a dense array."""
         if not self.sparse:
             return self.X[:, rows].T @ self.X[:, cols]
-        A = self.X[:, rows]
-        B = A if cols is rows else self.X[:, cols]
+        X = self._by_column()
+        A = X[:, rows]
+        B = A if cols is rows else X[:, cols]
         out = (A.T @ B).toarray()
         if self.offset is not None:
             out -= self.n_weight * np.outer(self.offset[rows], self.offset[cols])
@@ -126,7 +133,13 @@ class LeastSquares:
         """Squared column norms of ``Xt``."""
         if not self.sparse:
             return np.einsum("ij,ij->j", self.X, self.X)
-        out = np.asarray(self.X.multiply(self.X).sum(axis=0)).ravel()
+        X = self.X
+        if X.format == "csr":
+            out = np.bincount(X.indices, weights=X.data**2, minlength=X.shape[1])
+        else:
+            out = np.add.reduceat(np.append(X.data**2, 0.0), X.indptr[:-1])
+            out[np.diff(X.indptr) == 0] = 0.0
+        out = out.astype(self.dtype, copy=False)
         if self.offset is not None:
             out -= self.n_weight * self.offset**2
         return np.maximum(out, 0.0)
@@ -302,10 +315,9 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
         yt *= sqrt_sw[:, None]
 
     if sp.issparse(X):
-        Xs = sp.csc_matrix(X, dtype=dtype, copy=True)
+        Xs = X.astype(dtype, copy=True)
         if not unit:
-            Xs = sp.csc_matrix(sp.diags(sqrt_sw) @ Xs)
-        Xs.sort_indices()
+            Xs = Xs.multiply(sqrt_sw[:, None]).asformat(X.format)
         offset = X_mean if fit_intercept else None
         data = LeastSquares(Xs, yt, sqrt_sw, n_weight, offset)
     else:
