@@ -320,3 +320,32 @@ def test_constant_target_and_constant_features():
     fit = RegularizedRegressor("l1", 0.1).fit(Xc, np.arange(50.0))
     np.testing.assert_array_equal(fit.coef_, 0.0)
     assert fit.intercept_ == pytest.approx(24.5)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_gram_path_equals_row_path(sparse, offset):
+    """Tall data are held by X^T X (uncentred product, rank-one correction, or a
+    centred copy when the means dwarf the spread); both paths give one optimum."""
+    from skreg._datafit import prepare, prepare_gram
+    from skreg._penalties import make_penalty
+    from skreg._solvers import solve
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(400, 30) + offset
+    y = X @ rng.randn(30) + rng.randn(400)
+    sw = rng.uniform(0.5, 2.0, size=400)
+    Xin = sp.csr_matrix(X) if sparse else X
+    Y = y[:, None]
+    for penalty in ("l1", "elasticnet", "l2"):
+        pen = make_penalty(penalty, 0.05, 0.5)
+        solver = "cholesky" if penalty == "l2" else "working_set"
+        rows, _, _ = prepare(Xin, Y, sw, True)
+        gram, _, _ = prepare_gram(Xin, Y, sw, True)
+        a = solve(rows, pen, solver, 1e-13, 10_000).coef
+        b = solve(gram, pen, solver, 1e-13, 10_000).coef
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+    # and the estimator, which picks the Gram path here, matches scikit-learn
+    fit = RegularizedRegressor("l1", 0.05, tol=1e-13).fit(Xin, y, sample_weight=sw)
+    ref = Lasso(0.05, tol=1e-13, max_iter=100_000).fit(X, y, sample_weight=sw)
+    _assert_same_objective(X, y, fit, ref, 0.05, 1.0, sw, rtol=1e-6)
