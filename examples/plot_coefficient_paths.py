@@ -22,7 +22,7 @@ X = StandardScaler().fit_transform(X)
 alphas = np.geomspace(100, 0.01, 60)
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
-for ax, penalty in zip(axes, ["l1", "elasticnet", "l2"]):
+for ax, penalty in zip(axes, ["l1", "elasticnet", "l2"], strict=True):
     est = RegularizedRegressor(penalty, warm_start=True, l1_ratio=0.5)
     coefs, nonzero = [], []
     for alpha in alphas:  # from strong to weak penalty, each fit warm-started

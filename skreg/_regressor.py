@@ -229,6 +229,7 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"{max(result.n_iter)} iterations (max_iter={self.max_iter}). Increase "
                 "max_iter, loosen tol, or scale the features.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
 
         coef = result.coef.astype(X.dtype, copy=False)

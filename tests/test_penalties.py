@@ -17,7 +17,7 @@ def test_prox_minimises_its_definition(alpha, l1_ratio, positive):
     z = np.linspace(-3, 3, 25)
     step = 0.7
     prox = pen.prox(z, step)
-    for zi, pi in zip(z, prox):
+    for zi, pi in zip(z, prox, strict=True):
         lo = 0.0 if positive else -10.0
 
         def f(x, zi=zi):
