@@ -209,7 +209,7 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
         solver = select_solver(self.solver, penalty, sp.issparse(X), X.shape)
-        check_solver(solver, penalty, sp.issparse(X), X.shape)
+        check_solver(solver, penalty, X.shape)
 
         coef_init = None
         if self.warm_start and hasattr(self, "coef_"):

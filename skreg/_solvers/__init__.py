@@ -5,14 +5,14 @@ Every solver works on the centred, weighted problem of :mod:`skreg._datafit`
 form takes all targets at once), and every iterative solver stops when the
 duality gap is at most ``tol * P(0)``.
 
-=================  ============================  ==========================
+=================  ============================  ====================================
 solver             penalties                     method
-=================  ============================  ==========================
+=================  ============================  ====================================
 ``"cholesky"``     ``"l2"``, None                closed form (p x p or n x n)
 ``"cg"``           ``"l2"``, None                conjugate gradients (CGLS)
-``"working_set"``  all, and ``positive=True``    working sets + FISTA + Newton
+``"working_set"``  all, and ``positive=True``    working sets; feature-sign, CD, FISTA
 ``"gd"``           all, and ``positive=True``    proximal gradient (ISTA)
-=================  ============================  ==========================
+=================  ============================  ====================================
 """
 
 from dataclasses import dataclass
@@ -46,7 +46,7 @@ class SolverResult:
     solver: str
 
 
-def check_solver(solver, penalty, is_sparse, shape):
+def check_solver(solver, penalty, shape):
     """Raise a ``ValueError`` naming the problem when ``solver`` cannot do the job."""
     if solver in _SMOOTH_ONLY and not penalty.is_smooth:
         what = "positive=True" if penalty.l1 == 0 else "an L1 term (penalty='l1' or 'elasticnet')"
