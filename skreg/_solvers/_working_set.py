@@ -29,8 +29,11 @@ Inner solvers, chosen by the shape of the restricted problem:
 
 * **Columns** of ``Xt`` once ``W`` is wider than the data are tall (dense) or
   too wide for a dense Gram block (sparse): coordinate descent on the residual
-  (dense L1) or FISTA (elastic net, sparse data), then an exact feature-sign
-  finish on the support.
+  (dense L1) or FISTA (elastic net, sparse data).
+
+Once the full gap is within the tolerance, a few feature-sign steps on the final
+support (each kept only if it descends) make the answer exact when its signs are
+right.
 """
 
 import numpy as np
@@ -50,8 +53,8 @@ _FS_MAX_POLISH = 1500
 _CD_MAX_SIZE = 300
 # Largest working set of a sparse problem held by a dense Gram block.
 _SPARSE_GRAM_MAX = 1000
-# Largest support finished exactly (feature-sign from its Gram) after a column pass.
-_EXPLICIT_POLISH_MAX = 500
+# Largest final support finished exactly (feature-sign steps from its Gram matrix).
+_FINAL_POLISH_MAX = 500
 
 
 def _solve_psd(M, b):
@@ -515,16 +518,6 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
             else:
                 w_ws, it, _ = solve_explicit(data.X[:, ws], yt, penalty, w[ws],
                                              max(inner_tol, 0.0), budget, S, curvature)
-            supp = np.flatnonzero(w_ws)
-            if 0 < supp.size <= _EXPLICIT_POLISH_MAX and it < max_iter - n_iter:
-                # finish exactly on the support: feature-sign from its Gram matrix
-                cols = ws[supp]
-                problem = _GramProblem(data.cross(cols, cols) / S, c_full[cols], yy,
-                                       penalty, curvature)
-                w_supp, it2, _ = solve_gram(problem, w_ws[supp], 1e-3 * max(inner_tol, 0.0),
-                                            min(_FS_MAX_STEPS, max_iter - n_iter - it))
-                w_ws[supp] = w_supp
-                it += it2
         else:
             problem = _GramProblem(Q, c_full[ws], yy, penalty, curvature)
             w_ws, it, _ = solve_gram(problem, w[ws], max(inner_tol, 0.0),
@@ -533,7 +526,7 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
         w = np.zeros(p, dtype=w.dtype)
         w[ws] = w_ws
     supp = np.flatnonzero(w)
-    if 0 < supp.size <= _EXPLICIT_POLISH_MAX and gap > 0.0 and n_iter < max_iter:
+    if 0 < supp.size <= _FINAL_POLISH_MAX and gap > 0.0 and n_iter < max_iter:
         # converged to the tolerance: finish exactly on the support if its signs
         # are right (feature-sign steps, each accepted only if it descends)
         problem = _GramProblem(data.cross(supp, supp) / S, c_full[supp], yy, penalty,
