@@ -4,8 +4,9 @@ L1, L2, elastic-net and dropout regularization done right, as estimators that
 drop into any scikit-learn ``Pipeline``, ``GridSearchCV`` or ``SelectFromModel``.
 """
 
+from ._mlp import DropoutMLPClassifier
 from ._regressor import RegularizedRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["RegularizedRegressor", "__version__"]
+__all__ = ["DropoutMLPClassifier", "RegularizedRegressor", "__version__"]

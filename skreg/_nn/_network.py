@@ -1,0 +1,219 @@
+"""A fully connected network as pure functions of (parameters, inputs, masks).
+
+The parameters of all layers live in one flat vector ``theta``: the weights of
+every layer first (so an L1 or L2 penalty and its proximal step act on one
+contiguous slice), then the biases.  :class:`Layout` hands out views into it.
+
+Layer ``i`` maps ``A_i`` (``n x units[i]``) to ``Z_{i+1} = A_i W_i + b_i``.  A
+hidden layer's output is ``A_{i+1} = f(Z_{i+1}) * m_{i+1}`` with the dropout mask
+``m`` (see ``_dropout``); the last layer's ``Z`` are the logits, turned into a
+loss by :func:`output_loss_and_delta`.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+
+
+class Layout:
+    """Shapes and offsets of the parameters of a network with ``layer_units``.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        Inputs, each hidden layer's width, outputs.
+    """
+
+    def __init__(self, layer_units):
+        self.layer_units = tuple(int(u) for u in layer_units)
+        self.coef_shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
+        self.n_weights = sum(a * b for a, b in self.coef_shapes)
+        self.size = self.n_weights + sum(self.layer_units[1:])
+
+    def views(self, theta):
+        """Lists of weight matrices and bias vectors viewing into ``theta``."""
+        coefs, intercepts = [], []
+        w_start, b_start = 0, self.n_weights
+        for fan_in, fan_out in self.coef_shapes:
+            w_stop = w_start + fan_in * fan_out
+            coefs.append(theta[w_start:w_stop].reshape(fan_in, fan_out))
+            intercepts.append(theta[b_start:b_start + fan_out])
+            w_start, b_start = w_stop, b_start + fan_out
+        return coefs, intercepts
+
+    def pack(self, coefs, intercepts, dtype):
+        """A new flat vector holding copies of ``coefs`` and ``intercepts``."""
+        theta = np.empty(self.size, dtype=dtype)
+        for dst, src in zip(sum(self.views(theta), []), list(coefs) + list(intercepts)):
+            dst[...] = src
+        return theta
+
+
+def init_params(layout, activation, rng, dtype):
+    """Glorot-uniform weights and biases (scikit-learn's MLP initialisation).
+
+    Every weight and bias of the layer ``fan_in -> fan_out`` is drawn uniformly
+    from ``[-r, r]`` with ``r = sqrt(c / (fan_in + fan_out))``, ``c = 2`` for the
+    logistic activation and ``6`` otherwise.
+    """
+    theta = np.empty(layout.size, dtype=dtype)
+    factor = 2.0 if activation == "logistic" else 6.0
+    for W, b in zip(*layout.views(theta)):
+        bound = np.sqrt(factor / (W.shape[0] + W.shape[1]))
+        W[...] = rng.uniform(-bound, bound, W.shape)
+        b[...] = rng.uniform(-bound, bound, b.shape)
+    return theta
+
+
+def _dot(A, B, out=None):
+    """``A @ B`` for dense or sparse ``A``, into ``out`` when given."""
+    if sp.issparse(A):
+        result = A @ B
+        if out is None:
+            return np.asarray(result)
+        out[...] = result
+        return out
+    if out is None:
+        return A @ B
+    return np.matmul(A, B, out=out)
+
+
+def forward(coefs, intercepts, X, activation, masks=None, out=None):
+    """Forward pass; returns ``[X, A_1, ..., A_{L-1}, Z_L]``.
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of ndarray
+        Weights ``W_i`` of shape ``(units[i], units[i+1])`` and biases.
+    X : ndarray or sparse matrix of shape (n_samples, units[0])
+        The input, after input dropout if any.
+    activation : str
+        Hidden activation, a key of ``ACTIVATIONS``.
+    masks : list of (ndarray or None), optional
+        One inverted-dropout mask per hidden layer (``None``: no dropout there).
+    out : list of ndarray, optional
+        Preallocated arrays for ``Z_1 .. Z_L`` (overwritten).
+
+    Returns
+    -------
+    acts : list of ndarray
+        The input, each hidden layer's output after dropout, and the logits.
+    """
+    f = ACTIVATIONS[activation]
+    n_layers = len(coefs)
+    acts = [X]
+    for i in range(n_layers):
+        Z = _dot(acts[-1], coefs[i], None if out is None else out[i])
+        Z += intercepts[i]
+        if i < n_layers - 1:
+            f(Z)
+            if masks is not None and masks[i] is not None:
+                Z *= masks[i]
+        acts.append(Z)
+    return acts
+
+
+def backward(coefs, acts, delta, activation, grad_coefs, grad_intercepts,
+             masks=None, keeps=None, out=None):
+    """Backward pass: fill the gradients of the loss with respect to the parameters.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        The weights used in the forward pass.
+    acts : list
+        What :func:`forward` returned.
+    delta : ndarray of shape (n_samples, units[-1])
+        Gradient of the loss with respect to the logits ``Z_L`` (as filled by
+        :func:`output_loss_and_delta`; sample weights already applied).
+    activation : str
+        Hidden activation.
+    grad_coefs, grad_intercepts : lists of ndarray
+        Receive the gradients (overwritten).
+    masks : list of (ndarray or None), optional
+        The dropout masks of the forward pass.
+    keeps : list of float, optional
+        Keep probability of each hidden layer (1 without dropout).
+    out : list of ndarray, optional
+        Preallocated arrays for the hidden layers' deltas.
+    """
+    derivative = DERIVATIVES[activation]
+    for i in range(len(coefs) - 1, -1, -1):
+        A = acts[i]
+        if sp.issparse(A):
+            grad_coefs[i][...] = A.T @ delta
+        else:
+            np.matmul(A.T, delta, out=grad_coefs[i])
+        np.sum(delta, axis=0, out=grad_intercepts[i])
+        if i == 0:
+            break
+        prev = _dot(delta, coefs[i].T, None if out is None else out[i - 1])
+        keep = 1.0
+        if masks is not None and masks[i - 1] is not None:
+            prev *= masks[i - 1]
+            keep = keeps[i - 1]
+        derivative(A, prev, keep)
+        delta = prev
+
+
+def output_loss_and_delta(Z, y, weights):
+    """Cross-entropy of the logits ``Z``; overwrites ``Z`` with its gradient.
+
+    With one column the output is logistic (binary cross-entropy,
+    ``log(1 + e^z) - y z``), otherwise softmax (``logsumexp(z) - z_y``).  The loss
+    is ``sum_i weights_i * loss_i``, computed from the logits without clipping.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Logits; replaced by ``d loss / d Z``.
+    y : ndarray of int of shape (n_samples,)
+        Class index of each sample (0 or 1 in the binary case).
+    weights : float or ndarray of shape (n_samples,)
+        Each sample's weight in the loss (``1/n`` for a plain mean).
+
+    Returns
+    -------
+    loss : float
+    """
+    n = Z.shape[0]
+    if Z.shape[1] == 1:
+        z = Z[:, 0]
+        yf = y.astype(Z.dtype)
+        losses = np.logaddexp(0, z)
+        losses -= yf * z
+        expit(z, out=z)
+        z -= yf
+    else:
+        rows = np.arange(n)
+        Z -= Z.max(axis=1, keepdims=True)
+        losses = -Z[rows, y]
+        np.exp(Z, out=Z)
+        total = Z.sum(axis=1)
+        losses += np.log(total)
+        Z /= total[:, None]
+        Z[rows, y] -= 1
+    if np.ndim(weights) == 0:
+        Z *= Z.dtype.type(weights)
+        return float(losses.sum()) * float(weights)
+    Z *= weights[:, None]
+    return float(np.dot(weights, losses))
+
+
+def predict_proba(coefs, intercepts, X, activation):
+    """Class probabilities without dropout, shape (n_samples, n_classes)."""
+    Z = forward(coefs, intercepts, X, activation)[-1]
+    return logits_to_proba(Z)
+
+
+def logits_to_proba(Z):
+    """Softmax of the logits, or ``[1 - p, p]`` for a single logistic output."""
+    if Z.shape[1] == 1:
+        p = expit(Z[:, 0])
+        return np.column_stack([1 - p, p])
+    Z = Z - Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z

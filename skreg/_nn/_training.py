@@ -1,0 +1,140 @@
+"""One epoch of mini-batch training, with every buffer allocated once.
+
+:class:`Trainer` owns the scratch arrays for one (layout, batch size, dtype) and
+runs epochs over data it is given; it holds no model state of its own (the
+parameters and the optimizer are passed in), so the estimator stays free of
+caches.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._dropout import draw_mask, drop_sparse_entries
+from ._network import backward, forward, output_loss_and_delta
+from ._optimizers import max_norm_project
+
+
+class Trainer:
+    """Mini-batch training loop for one network shape.
+
+    Parameters
+    ----------
+    layout : Layout
+        The network's shape.
+    activation : str
+        Hidden activation.
+    batch_size : int
+        Largest batch.
+    dtype : dtype
+        Arithmetic dtype (that of the parameters and of dense inputs).
+    dropout : float
+        Drop rate of the hidden units.
+    input_dropout : float
+        Drop rate of the inputs.
+    penalty : ElasticNetPenalty
+        The weight penalty (applied to the weights, never to the biases).
+    max_norm : float or None
+        Max-norm bound on each hidden unit's incoming weights.
+    """
+
+    def __init__(self, layout, activation, batch_size, dtype, dropout, input_dropout,
+                 penalty, max_norm):
+        self.layout, self.activation = layout, activation
+        self.dropout, self.input_dropout = dropout, input_dropout
+        self.penalty, self.max_norm = penalty, max_norm
+        units = layout.layer_units
+        hidden = units[1:-1]
+        self.z = [np.empty((batch_size, u), dtype=dtype) for u in units[1:]]
+        self.deltas = [np.empty((batch_size, u), dtype=dtype) for u in hidden]
+        self.masks = None
+        if dropout > 0:
+            self.masks = [np.empty((batch_size, u), dtype=dtype) for u in hidden]
+            self.uniform = np.empty(batch_size * max(hidden), dtype=np.float32)
+        self.keeps = [1.0 - dropout] * len(hidden)
+        self.x = np.empty((batch_size, units[0]), dtype=dtype)
+        self.input_mask = None
+        if input_dropout > 0:
+            self.input_mask = np.empty((batch_size, units[0]), dtype=dtype)
+            self.input_uniform = np.empty(batch_size * units[0], dtype=np.float32)
+        self.grad = np.empty(layout.size, dtype=dtype)
+        self.scratch = np.empty(layout.size, dtype=dtype)
+        self.grad_coefs, self.grad_intercepts = layout.views(self.grad)
+        self.batch_size = batch_size
+
+    def _batch_input(self, X, idx, start, stop, rng):
+        nb = stop - start
+        if sp.issparse(X):
+            Xb = X[idx] if idx is not None else X[start:stop]
+            if self.input_dropout > 0:
+                Xb = drop_sparse_entries(rng, Xb, self.input_dropout)
+            return Xb
+        if idx is not None:
+            Xb = np.take(X, idx, axis=0, out=self.x[:nb])
+        else:
+            Xb = X[start:stop]
+        if self.input_dropout > 0:
+            mask = draw_mask(rng, self.input_dropout, self.input_mask[:nb],
+                             self.input_uniform[:self.input_mask[:nb].size]
+                             .reshape(nb, -1))
+            Xb = np.multiply(Xb, mask, out=self.x[:nb])
+        return Xb
+
+    def step(self, theta, optimizer, Xb, yb, weights, rng):
+        """Forward, backward and one optimizer update on one batch.
+
+        Returns the batch's weighted mean data loss (before the update).
+        """
+        nb = yb.shape[0]
+        coefs, intercepts = self.layout.views(theta)
+        masks = None
+        if self.masks is not None:
+            masks = []
+            for mask in self.masks:
+                m = mask[:nb]
+                masks.append(draw_mask(rng, self.dropout, m,
+                                       self.uniform[:m.size].reshape(m.shape)))
+        z = [buf[:nb] for buf in self.z]
+        acts = forward(coefs, intercepts, Xb, self.activation, masks, out=z)
+        loss = output_loss_and_delta(acts[-1], yb, weights)
+        backward(coefs, acts, acts[-1], self.activation, self.grad_coefs,
+                 self.grad_intercepts, masks, self.keeps,
+                 out=[buf[:nb] for buf in self.deltas])
+        nw = self.layout.n_weights
+        if self.penalty.l2 > 0:
+            grad_w, scratch_w = self.grad[:nw], self.scratch[:nw]
+            np.multiply(theta[:nw], theta.dtype.type(self.penalty.l2), out=scratch_w)
+            grad_w += scratch_w
+        optimizer.step(theta, self.grad, self.penalty.l1, nw, self.scratch)
+        if self.max_norm is not None:
+            for W in coefs[:-1]:
+                max_norm_project(W, self.max_norm)
+        return loss
+
+    def run_epoch(self, theta, optimizer, X, y, sample_weight, rng, shuffle):
+        """One pass over ``(X, y)`` in batches; returns the weighted mean data loss.
+
+        ``sample_weight`` None means all ones.  Each batch's loss is its weighted
+        mean, so the step size does not depend on the scale of the weights; a
+        batch whose weights are all zero is skipped.
+        """
+        n = y.shape[0]
+        order = rng.permutation(n) if shuffle else None
+        total_loss = total_weight = 0.0
+        for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            idx = order[start:stop] if order is not None else None
+            yb = y[idx] if idx is not None else y[start:stop]
+            if sample_weight is None:
+                batch_weight = float(stop - start)
+                weights = 1.0 / batch_weight
+            else:
+                wb = sample_weight[idx] if idx is not None else sample_weight[start:stop]
+                batch_weight = float(wb.sum())
+                if batch_weight <= 0:
+                    continue
+                weights = wb / wb.dtype.type(batch_weight)
+            Xb = self._batch_input(X, idx, start, stop, rng)
+            loss = self.step(theta, optimizer, Xb, yb, weights, rng)
+            total_loss += loss * batch_weight
+            total_weight += batch_weight
+        return total_loss / total_weight if total_weight > 0 else 0.0
