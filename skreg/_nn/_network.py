@@ -179,6 +179,9 @@ def output_loss_and_delta(Z, y, weights):
     loss : float
     """
     n = Z.shape[0]
+    scalar = np.ndim(weights) == 0
+    if scalar:
+        weights = Z.dtype.type(weights)
     if Z.shape[1] == 1:
         z = Z[:, 0]
         yf = y.astype(Z.dtype)
@@ -186,6 +189,7 @@ def output_loss_and_delta(Z, y, weights):
         losses -= yf * z
         expit(z, out=z)
         z -= yf
+        z *= weights
     else:
         rows = np.arange(n)
         Z -= Z.max(axis=1, keepdims=True)
@@ -193,12 +197,11 @@ def output_loss_and_delta(Z, y, weights):
         np.exp(Z, out=Z)
         total = Z.sum(axis=1)
         losses += np.log(total)
-        Z /= total[:, None]
-        Z[rows, y] -= 1
-    if np.ndim(weights) == 0:
-        Z *= Z.dtype.type(weights)
+        np.divide(weights, total, out=total)
+        Z *= total[:, None]
+        Z[rows, y] -= weights
+    if scalar:
         return float(losses.sum()) * float(weights)
-    Z *= weights[:, None]
     return float(np.dot(weights, losses))
 
 

@@ -49,13 +49,11 @@ class Trainer:
         self.masks = None
         if dropout > 0:
             self.masks = [np.empty((batch_size, u), dtype=dtype) for u in hidden]
-            self.uniform = np.empty(batch_size * max(hidden), dtype=np.float32)
         self.keeps = [1.0 - dropout] * len(hidden)
         self.x = np.empty((batch_size, units[0]), dtype=dtype)
         self.input_mask = None
         if input_dropout > 0:
             self.input_mask = np.empty((batch_size, units[0]), dtype=dtype)
-            self.input_uniform = np.empty(batch_size * units[0], dtype=np.float32)
         self.grad = np.empty(layout.size, dtype=dtype)
         self.scratch = np.empty(layout.size, dtype=dtype)
         self.grad_coefs, self.grad_intercepts = layout.views(self.grad)
@@ -73,9 +71,7 @@ class Trainer:
         else:
             Xb = X[start:stop]
         if self.input_dropout > 0:
-            mask = draw_mask(rng, self.input_dropout, self.input_mask[:nb],
-                             self.input_uniform[:self.input_mask[:nb].size]
-                             .reshape(nb, -1))
+            mask = draw_mask(rng, self.input_dropout, self.input_mask[:nb])
             Xb = np.multiply(Xb, mask, out=self.x[:nb])
         return Xb
 
@@ -88,11 +84,7 @@ class Trainer:
         coefs, intercepts = self.layout.views(theta)
         masks = None
         if self.masks is not None:
-            masks = []
-            for mask in self.masks:
-                m = mask[:nb]
-                masks.append(draw_mask(rng, self.dropout, m,
-                                       self.uniform[:m.size].reshape(m.shape)))
+            masks = [draw_mask(rng, self.dropout, mask[:nb]) for mask in self.masks]
         z = [buf[:nb] for buf in self.z]
         acts = forward(coefs, intercepts, Xb, self.activation, masks, out=z)
         loss = output_loss_and_delta(acts[-1], yb, weights)
