@@ -2,8 +2,12 @@
 
 Both take the gradient of the smooth part of the objective (the data loss and
 the L2 part of the penalty) and then apply the proximal step of the L1 part to
-the weights, so L1 produces exact zeros instead of oscillating around them.  With
-Adam the proximal step uses Adam's own per-coordinate step size.  Their update
+the weights, so L1 produces exact zeros instead of oscillating around them.  The
+threshold is the step the optimizer takes per unit of gradient: Adam's own
+per-coordinate step size, and for SGD the step size times ``1 / (1 - momentum)``,
+so that in both cases the fixed points satisfy the objective's optimality
+condition (a weight is zero exactly where its data gradient is below the L1
+strength).  Their update
 rules for the smooth part are scikit-learn's (``SGDOptimizer``,
 ``AdamOptimizer``), so a step can be compared with it.
 """
@@ -125,7 +129,12 @@ class SGD:
         if l1 > 0:
             if scratch is None:
                 scratch = np.empty_like(theta)
-            _soft_threshold(theta[:n_weights], dt(self.lr * l1), scratch[:n_weights])
+            # Momentum moves a weight by lr * g / (1 - momentum) per step in steady
+            # state; shrinking by lr * l1 / (1 - momentum) puts the fixed points
+            # where |g| = l1, the optimality condition of the objective.
+            amplification = 1.0 / (1.0 - self.momentum) if self.momentum < 1 else 1.0
+            _soft_threshold(theta[:n_weights], dt(self.lr * l1 * amplification),
+                            scratch[:n_weights])
 
     def on_epoch_end(self, t):
         """Apply the inverse-scaling schedule after ``t`` samples."""
