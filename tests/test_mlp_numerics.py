@@ -342,3 +342,42 @@ def test_sgd_with_momentum_and_l1_reaches_the_optimality_conditions():
     violation = ElasticNetPenalty(alpha, 1.0).subdiff_distance(theta[:nw], grad[:nw])
     assert violation.max() < 1e-3 * alpha
     assert np.abs(grad[nw:]).max() < 1e-6
+
+
+def test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks():
+    """Under dropout, a weight-k row and k copies give the same expected gradient.
+
+    This is the exact statement behind the estimator's sample-weight semantics
+    with dropout: averaged over many mask draws at fixed parameters, the two
+    gradients agree within their standard errors, while ignoring the weights
+    does not.
+    """
+    X, y, layout, theta, _ = _problem(3, seed=7, n=10, hidden=(6,))
+    w = np.array([0, 1, 2, 3, 1, 0, 2, 1, 3, 2])
+    X_rep, y_rep = np.repeat(X, w, axis=0), np.repeat(y, w)
+    penalty = ElasticNetPenalty(0.0, 0.0)
+    rec = _Recorder()
+
+    def gradients(Xb, yb, weights, n_draws, seed):
+        trainer = Trainer(layout, "relu", Xb.shape[0], np.float64, 0.4, 0.2, penalty,
+                          None)
+        rng = np.random.default_rng(seed)
+        out = np.empty((n_draws, layout.size))
+        for k in range(n_draws):
+            trainer.step(theta, rec, Xb, yb, weights, rng)
+            out[k] = rec.grad
+        return out
+
+    n_draws = 3000
+    g_w = gradients(X, y, w / w.sum(), n_draws, 0)
+    g_r = gradients(X_rep, y_rep, 1.0 / len(y_rep), n_draws, 1)
+    g_i = gradients(X, y, 1.0 / len(y), n_draws, 2)
+
+    def z2(a, b):
+        se2 = a.var(axis=0, ddof=1) / len(a) + b.var(axis=0, ddof=1) / len(b)
+        keep = se2 > 0
+        return np.mean((a.mean(0) - b.mean(0))[keep] ** 2 / se2[keep])
+
+    assert z2(g_w, g_r) < 3.0       # about 1; correlated parameters widen it
+    assert z2(g_w, g_i) > 20
+    assert not np.allclose(g_w[0], g_r[0])     # single draws differ
