@@ -195,8 +195,10 @@ def test_nothing_is_dropped_at_prediction():
 class _Recorder:
     """An optimizer that records what the trainer hands it and does nothing."""
 
-    def step(self, theta, grad, l1=0.0, n_weights=0, scratch=None):
-        self.grad, self.l1, self.n_weights = grad.copy(), l1, n_weights
+    def step(self, theta, grad, n_weights, l2=0.0, l1=0.0, scratch=None):
+        self.grad, self.l2, self.l1, self.n_weights = grad.copy(), l2, l1, n_weights
+        self.full_grad = grad.copy()          # data gradient plus the L2 part
+        self.full_grad[:n_weights] += l2 * theta[:n_weights]
 
 
 @pytest.mark.parametrize("batch", [5, 12])
@@ -219,7 +221,7 @@ def test_trainer_gradient_has_the_documented_penalty_scale(batch):
     eps = 1e-6
     numeric = np.array([(J(theta + eps * e) - J(theta - eps * e)) / (2 * eps)
                         for e in np.eye(theta.size)])
-    np.testing.assert_allclose(rec.grad, numeric, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(rec.full_grad, numeric, rtol=1e-5, atol=1e-8)
 
 
 def test_max_norm_holds_after_every_step():
@@ -365,7 +367,7 @@ def test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks():
         out = np.empty((n_draws, layout.size))
         for k in range(n_draws):
             trainer.step(theta, rec, Xb, yb, weights, rng)
-            out[k] = rec.grad
+            out[k] = rec.full_grad
         return out
 
     n_draws = 3000

@@ -1,18 +1,23 @@
 """Stochastic optimizers acting in place on the flat parameter vector.
 
-Both take the gradient of the smooth part of the objective (the data loss and
-the L2 part of the penalty) and then apply the proximal step of the L1 part to
-the weights, so L1 produces exact zeros instead of oscillating around them.  The
-threshold is the step the optimizer takes per unit of gradient: Adam's own
-per-coordinate step size, and for SGD the step size times ``1 / (1 - momentum)``,
-so that in both cases the fixed points satisfy the objective's optimality
-condition (a weight is zero exactly where its data gradient is below the L1
-strength).  Their update
-rules for the smooth part are scikit-learn's (``SGDOptimizer``,
-``AdamOptimizer``), so a step can be compared with it.
+Each step takes the gradient of the data loss, adds the gradient of the L2 part of
+the penalty (``l2 * w`` on the weights), makes the optimizer's update, and then
+applies the proximal step of the L1 part to the weights, so L1 produces exact
+zeros instead of oscillating around them.  The L1 threshold is the step the
+optimizer takes per unit of gradient: Adam's own per-coordinate step size, and
+for SGD the step size times ``1 / (1 - momentum)``, so that in both cases the
+fixed points satisfy the objective's optimality condition (a weight is zero
+exactly where its data gradient is below the L1 strength).  The update rules
+for the smooth part are scikit-learn's (``SGDOptimizer``, ``AdamOptimizer``), so
+a step can be compared with it.
+
+The vector is updated in blocks of ``BLOCK`` entries, so that the dozen
+element-wise passes of an update run on data that stays in cache.
 """
 
 import numpy as np
+
+BLOCK = 16384
 
 
 def _soft_threshold(w, threshold, scratch):
@@ -23,8 +28,26 @@ def _soft_threshold(w, threshold, scratch):
     np.copysign(scratch, w, out=w)
 
 
+def _blocks(size, n_weights):
+    """``(start, stop, weights_in_block)`` for each block of the vector."""
+    for start in range(0, size, BLOCK):
+        stop = min(start + BLOCK, size)
+        yield start, stop, min(max(n_weights - start, 0), stop - start)
+
+
+def _add_l2(theta, grad, scratch, nw, l2):
+    if l2 > 0 and nw:
+        np.multiply(theta[:nw], l2, out=scratch[:nw])
+        grad[:nw] += scratch[:nw]
+
+
 class Adam:
     """Adam (Kingma and Ba), with bias correction folded into the step size.
+
+    The moments are stored unnormalised, ``m / (1 - beta_1)`` and
+    ``v / (1 - beta_2)``, which saves two passes per step; the constants are
+    folded into the step size and ``epsilon``, so the update is the usual
+    ``lr_t * m / (sqrt(v) + epsilon)``.
 
     Parameters
     ----------
@@ -43,34 +66,42 @@ class Adam:
         self.v = np.zeros(size, dtype=dtype)
         self.t = 0
 
-    def step(self, theta, grad, l1=0.0, n_weights=0, scratch=None):
-        """One update of ``theta`` in place; ``grad`` is used as scratch.
+    def step(self, theta, grad, n_weights, l2=0.0, l1=0.0, scratch=None):
+        """One update of ``theta`` in place; ``grad`` (the data gradient) is clobbered.
 
-        ``l1`` is the L1 strength applied by a proximal step to ``theta[:n_weights]``.
+        ``l2`` and ``l1`` are the penalty strengths on ``theta[:n_weights]``.
         """
         b1, b2 = self.beta_1, self.beta_2
         self.t += 1
+        # lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t) as in scikit-learn, times the
+        # factors of the unnormalised moments.
         lr = (self.learning_rate_init * np.sqrt(1.0 - b2 ** self.t)
               / (1.0 - b1 ** self.t))
+        sqrt_c2 = np.sqrt(1.0 - b2)
         dt = theta.dtype.type
-        m, v = self.m, self.v
+        step = dt(lr * (1.0 - b1) / sqrt_c2)
+        eps = dt(self.epsilon / sqrt_c2)
+        b1, b2 = dt(b1), dt(b2)
         if scratch is None:
             scratch = np.empty_like(theta)
-        m *= dt(b1)
-        np.multiply(grad, dt(1.0 - b1), out=scratch)
-        m += scratch
-        v *= dt(b2)
-        np.square(grad, out=grad)
-        grad *= dt(1.0 - b2)
-        v += grad
-        np.sqrt(v, out=grad)
-        grad += dt(self.epsilon)          # grad now holds the denominator
-        np.divide(m, grad, out=scratch)
-        scratch *= dt(lr)
-        theta -= scratch
-        if l1 > 0:
-            thresholds = np.divide(dt(lr * l1), grad[:n_weights], out=grad[:n_weights])
-            _soft_threshold(theta[:n_weights], thresholds, scratch[:n_weights])
+        for start, stop, nw in _blocks(theta.size, n_weights):
+            th, g, s = theta[start:stop], grad[start:stop], scratch[start:stop]
+            m, v = self.m[start:stop], self.v[start:stop]
+            _add_l2(th, g, s, nw, l2)
+            m *= b1
+            m += g
+            v *= b2
+            np.square(g, out=g)
+            v += g
+            np.sqrt(v, out=g)
+            g += eps                   # g = (sqrt(v) + epsilon) / sqrt(1 - b2)
+            np.divide(m, g, out=s)
+            s *= step
+            th -= s
+            if l1 > 0 and nw:
+                # Per-coordinate step lr_t / (sqrt(v) + epsilon), times l1.
+                thresholds = np.divide(dt(lr * l1 / sqrt_c2), g[:nw], out=g[:nw])
+                _soft_threshold(th[:nw], thresholds, s[:nw])
 
     def on_epoch_end(self, t):
         """Nothing to schedule."""
@@ -111,30 +142,32 @@ class SGD:
         self.momentum, self.nesterov, self.power_t = momentum, nesterov, power_t
         self.velocity = np.zeros(size, dtype=dtype)
 
-    def step(self, theta, grad, l1=0.0, n_weights=0, scratch=None):
-        """One update of ``theta`` in place; ``grad`` is used as scratch."""
+    def step(self, theta, grad, n_weights, l2=0.0, l1=0.0, scratch=None):
+        """One update of ``theta`` in place; ``grad`` (the data gradient) is clobbered."""
         dt = theta.dtype.type
-        vel, mu, lr = self.velocity, dt(self.momentum), dt(self.lr)
-        grad *= lr
-        vel *= mu
-        vel -= grad
-        if self.nesterov:
-            if scratch is None:
-                scratch = np.empty_like(theta)
-            np.multiply(vel, mu, out=scratch)
-            scratch -= grad
-            theta += scratch
-        else:
-            theta += vel
-        if l1 > 0:
-            if scratch is None:
-                scratch = np.empty_like(theta)
-            # Momentum moves a weight by lr * g / (1 - momentum) per step in steady
-            # state; shrinking by lr * l1 / (1 - momentum) puts the fixed points
-            # where |g| = l1, the optimality condition of the objective.
-            amplification = 1.0 / (1.0 - self.momentum) if self.momentum < 1 else 1.0
-            _soft_threshold(theta[:n_weights], dt(self.lr * l1 * amplification),
-                            scratch[:n_weights])
+        mu, lr = dt(self.momentum), dt(self.lr)
+        # Momentum moves a weight by lr * g / (1 - momentum) per step in steady
+        # state; shrinking by lr * l1 / (1 - momentum) puts the fixed points
+        # where |g| = l1, the optimality condition of the objective.
+        amplification = 1.0 / (1.0 - self.momentum) if self.momentum < 1 else 1.0
+        threshold = dt(self.lr * l1 * amplification)
+        if scratch is None:
+            scratch = np.empty_like(theta)
+        for start, stop, nw in _blocks(theta.size, n_weights):
+            th, g, s = theta[start:stop], grad[start:stop], scratch[start:stop]
+            vel = self.velocity[start:stop]
+            _add_l2(th, g, s, nw, l2)
+            g *= lr
+            vel *= mu
+            vel -= g
+            if self.nesterov:
+                np.multiply(vel, mu, out=s)
+                s -= g
+                th += s
+            else:
+                th += vel
+            if l1 > 0 and nw:
+                _soft_threshold(th[:nw], threshold, s[:nw])
 
     def on_epoch_end(self, t):
         """Apply the inverse-scaling schedule after ``t`` samples."""

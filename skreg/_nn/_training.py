@@ -91,12 +91,8 @@ class Trainer:
         backward(coefs, acts, acts[-1], self.activation, self.grad_coefs,
                  self.grad_intercepts, masks, self.keeps,
                  out=[buf[:nb] for buf in self.deltas])
-        nw = self.layout.n_weights
-        if self.penalty.l2 > 0:
-            grad_w, scratch_w = self.grad[:nw], self.scratch[:nw]
-            np.multiply(theta[:nw], theta.dtype.type(self.penalty.l2), out=scratch_w)
-            grad_w += scratch_w
-        optimizer.step(theta, self.grad, self.penalty.l1, nw, self.scratch)
+        optimizer.step(theta, self.grad, self.layout.n_weights, self.penalty.l2,
+                       self.penalty.l1, self.scratch)
         if self.max_norm is not None:
             for W in coefs[:-1]:
                 max_norm_project(W, self.max_norm)
