@@ -1,4 +1,4 @@
-"""DropoutMLPClassifier against scikit-learn's MLPClassifier (and PyTorch), side by side.
+"""DropoutMLPClassifier against scikit-learn's MLPClassifier (and PyTorch).
 
 Three parts, each selectable:
 

@@ -4,7 +4,7 @@ The numerics (network, masks, losses, optimizers) live in ``skreg._nn``.
 """
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp

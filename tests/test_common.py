@@ -72,7 +72,9 @@ _RANDOM_MASKS = (
     "With dropout > 0 a sample of weight k gets one random mask per step, while k "
     "repeated copies of it get k independent masks, so the fits agree only in "
     "expectation over the masks, not exactly; "
-    "tests/test_mlp.py::test_sample_weight_equals_repetition_in_expectation checks "
+    "tests/test_mlp.py::test_sample_weight_equals_repetition_in_expectation and "
+    "tests/test_mlp_numerics.py::"
+    "test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks check "
     "that statistically, and the dropout=0 instances pass this check exactly."
 )
 

@@ -355,7 +355,8 @@ def test_string_object_and_noncontiguous_labels(labels):
 def test_binary_string_labels_and_log_proba(cancer):
     X_tr, X_te, y_tr, _ = cancer
     names = np.array(["malignant", "benign"])
-    clf = DropoutMLPClassifier((10,), max_iter=20, random_state=0).fit(X_tr, names[y_tr])
+    clf = DropoutMLPClassifier((10,), max_iter=20, random_state=0)
+    clf.fit(X_tr, names[y_tr])
     proba = clf.predict_proba(X_te)
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X_te)), proba, rtol=1e-10)
     np.testing.assert_array_equal(clf.predict(X_te), clf.classes_[proba.argmax(1)])

@@ -143,7 +143,7 @@ class SGD:
         self.velocity = np.zeros(size, dtype=dtype)
 
     def step(self, theta, grad, n_weights, l2=0.0, l1=0.0, scratch=None):
-        """One update of ``theta`` in place; ``grad`` (the data gradient) is clobbered."""
+        """One update of ``theta`` in place; clobbers ``grad`` (the data gradient)."""
         dt = theta.dtype.type
         mu, lr = dt(self.momentum), dt(self.lr)
         # Momentum moves a weight by lr * g / (1 - momentum) per step in steady

@@ -116,7 +116,8 @@ class Trainer:
                 batch_weight = float(stop - start)
                 weights = 1.0 / batch_weight
             else:
-                wb = sample_weight[idx] if idx is not None else sample_weight[start:stop]
+                wb = (sample_weight[idx] if idx is not None
+                      else sample_weight[start:stop])
                 batch_weight = float(wb.sum())
                 if batch_weight <= 0:
                     continue
