@@ -1,0 +1,269 @@
+"""Regularization paths: the solution for a whole grid of ``alpha`` at once.
+
+* L1 and elastic net: the grid is walked from the largest ``alpha`` down, each
+  solution warm-starting the next; the problem (its Gram matrix when the data are
+  tall, its centred columns otherwise) is prepared once and shared by every
+  ``alpha``, and the working-set solver keeps each fit restricted to the few
+  features that can be active.
+* L2: one eigendecomposition (of the ``p x p`` Gram matrix, or the ``n x n``
+  kernel matrix when ``p > n``) gives every ``alpha`` for the price of a
+  matrix product each.
+
+:func:`regularization_path` is the public entry point; :func:`path_on_data` and
+:func:`l2_spectrum` are shared with :class:`skreg.RegularizedRegressorCV`.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from ._datafit import prepare, prepare_gram, residual_gap
+from ._penalties import PENALTIES, ElasticNetPenalty, alpha_max
+from ._solvers import _MAX_DIRECT_SPARSE, solve, use_gram
+from ._validation import (
+    check_bool,
+    check_option,
+    check_sample_weight,
+    check_scalar_param,
+)
+
+# glmnet's convention: the top of a pure-L2 grid is the alpha_max of l1_ratio=1e-3.
+_L2_GRID_RATIO = 1e-3
+
+
+def penalty_ratio(penalty, l1_ratio):
+    """The ``rho`` of a penalty name (``l1_ratio`` for the elastic net)."""
+    return {"l1": 1.0, "l2": 0.0}.get(penalty, l1_ratio)
+
+
+def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False):
+    """``n_alphas`` values from the largest useful ``alpha`` down to ``eps`` times it.
+
+    For an L1 part (``rho > 0``) the top is ``alpha_max``, where every coefficient
+    is zero; for a pure L2 penalty it is the ``alpha_max`` of ``rho = 1e-3``.
+    Descending, geometrically spaced; a zero ``X^T y`` gives a grid of ones
+    times ``eps``-spacing below 1.
+    """
+    top = alpha_max(Xty, n_weight, rho if rho > 0 else _L2_GRID_RATIO, positive)
+    if not top > 0:
+        top = 1.0
+    return np.geomspace(top, top * eps, n_alphas)
+
+
+def prepare_path_data(X, Y, sw, fit_intercept, rho, positive):
+    """Prepare the centred problem once for a path (Gram matrix when tall)."""
+    penalty = ElasticNetPenalty(1.0, rho, positive)
+    solver = "working_set" if (rho > 0 or positive) else "cholesky"
+    if use_gram(solver, penalty, X):
+        return prepare_gram(X, Y, sw, fit_intercept)
+    return prepare(X, Y, sw, fit_intercept, copy_X=True)
+
+
+def l2_spectrum(data):
+    """Eigendecomposition behind every L2 solution of ``data``.
+
+    Returns ``(mode, evals, basis, proj)`` such that the L2 solution at ``alpha``
+    is ``basis @ (proj / (evals + alpha * S)[:, None])`` (shape
+    ``(n_features, n_targets)``):
+
+    * ``mode="gram"``: ``Xt^T Xt = V diag(evals) V^T``, ``basis = V``,
+      ``proj = V^T Xt^T Yt``;
+    * ``mode="kernel"``: ``Xt Xt^T = U diag(evals) U^T``, ``basis = Xt^T U``,
+      ``proj = U^T Yt``.
+
+    Computed in float64 whatever the data's dtype.
+    """
+    n, p = data.shape
+    if p <= n or data.gram_mode:
+        G = np.asarray(data.gram(), dtype=np.float64)
+        evals, V = np.linalg.eigh(G)
+        C = np.column_stack([data.target_stats(data.target(k))[0]
+                             for k in range(data.n_targets)]) * data.n_weight
+        return "gram", np.maximum(evals, 0.0), V, V.T @ C.astype(np.float64)
+    evals, U, basis, proj = kernel_spectrum(data)
+    return "kernel", evals, basis, proj
+
+
+def kernel_spectrum(data):
+    """``(evals, U, Xt^T U, U^T Yt)`` from ``Xt Xt^T = U diag(evals) U^T``."""
+    targets = np.column_stack([data.target(k) for k in range(data.n_targets)])
+    K = np.asarray(data.kernel(), dtype=np.float64)
+    evals, U = np.linalg.eigh(K)
+    basis = np.column_stack([data.rmatvec(U[:, j].astype(data.dtype))
+                             for j in range(U.shape[1])]).astype(np.float64)
+    return np.maximum(evals, 0.0), U, basis, U.T @ targets.astype(np.float64)
+
+
+def l2_coefs(spectrum, alphas, n_weight):
+    """L2 solutions for every alpha: array of shape (n_alphas, n_targets, p)."""
+    _, evals, basis, proj = spectrum
+    out = np.empty((len(alphas), proj.shape[1], basis.shape[0]))
+    for i, alpha in enumerate(alphas):
+        out[i] = (basis @ (proj / (evals + alpha * n_weight)[:, None])).T
+    return out
+
+
+def path_on_data(data, rho, alphas, positive, tol, max_iter, coef_init=None,
+                 compute_gaps=True):
+    """Solutions of the prepared problem ``data`` for each alpha (descending).
+
+    Returns ``coefs`` (n_alphas, n_targets, n_features), ``gaps`` (n_alphas,
+    n_targets; NaN when not computed) and ``n_iters`` (n_alphas, n_targets).
+    """
+    n_alphas = len(alphas)
+    n_targets, n_features = data.n_targets, data.shape[1]
+    gaps = np.full((n_alphas, n_targets), np.nan)
+    n_iters = np.ones((n_alphas, n_targets), dtype=int)
+    smooth = rho == 0 and not positive
+    direct = not (data.sparse and min(data.shape) > _MAX_DIRECT_SPARSE)
+    if smooth and direct:
+        coefs = l2_coefs(l2_spectrum(data), alphas, data.n_weight).astype(data.dtype)
+        if compute_gaps:
+            for i, alpha in enumerate(alphas):
+                pen = ElasticNetPenalty(alpha, 0.0)
+                gaps[i] = [residual_gap(data, data.target(k), coefs[i, k], pen)
+                           for k in range(n_targets)]
+        return coefs, gaps, n_iters
+    solver = "cg" if smooth else "working_set"
+    coefs = np.empty((n_alphas, n_targets, n_features), dtype=data.dtype)
+    w = coef_init
+    for i, alpha in enumerate(alphas):
+        result = solve(data, ElasticNetPenalty(alpha, rho, positive), solver, tol,
+                       max_iter, w)
+        coefs[i] = w = result.coef
+        gaps[i] = result.gap
+        n_iters[i] = result.n_iter
+    return coefs, gaps, n_iters
+
+
+def _check_alphas(alphas):
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    if alphas.size == 0:
+        raise ValueError("alphas must contain at least one value.")
+    if not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
+        raise ValueError(f"alphas must be positive and finite, got {alphas!r}.")
+    return np.sort(alphas)[::-1]
+
+
+def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
+                        n_alphas=100, eps=1e-3, fit_intercept=True,
+                        sample_weight=None, positive=False, tol=1e-4,
+                        max_iter=1000, return_intercept=False, return_n_iter=False):
+    r"""Coefficients of :class:`RegularizedRegressor` along a grid of ``alpha``.
+
+    Solves, for each ``alpha`` of the grid, the objective of
+    :class:`RegularizedRegressor`
+
+    .. math::
+
+        F(w, b) = \frac{1}{2S} \sum_i s_i (y_i - x_i^\top w - b)^2
+                  + \alpha \left( \rho \lVert w \rVert_1
+                  + \frac{1 - \rho}{2} \lVert w \rVert_2^2 \right),
+
+    sharing the work between the values: with an L1 part the grid is walked
+    from the largest ``alpha`` down with warm starts on a problem prepared once;
+    for L2 one eigendecomposition gives every ``alpha``.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets.
+    penalty : {"l1", "l2", "elasticnet"}, default="l1"
+        The penalty, as in :class:`RegularizedRegressor`.
+    l1_ratio : float, default=0.5
+        ``rho`` for ``penalty="elasticnet"``, in (0, 1].
+    alphas : array-like of float, default=None
+        The grid; sorted into decreasing order.  None: ``n_alphas`` values
+        spaced geometrically from ``alpha_max`` (the smallest ``alpha`` with all
+        coefficients zero) down to ``eps * alpha_max``; for ``"l2"``, from the
+        ``alpha_max`` of ``l1_ratio=1e-3`` (glmnet's convention).
+    n_alphas : int, default=100
+        Length of the default grid.
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest ``alpha`` of the default grid.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights ``s``.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    tol : float, default=1e-4
+        Each fit stops at a duality gap of ``tol`` times the objective at 0.
+    max_iter : int, default=1000
+        Iteration budget of each fit.
+    return_intercept : bool, default=False
+        Also return the intercepts.
+    return_n_iter : bool, default=False
+        Also return the iterations each fit took.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+        The coefficients at each ``alpha`` (the layout of
+        :func:`sklearn.linear_model.enet_path`).
+    dual_gaps : ndarray of shape (n_alphas,) or (n_targets, n_alphas)
+        The duality gap reached at each ``alpha``, on the scale of ``F``.
+    intercepts : ndarray of shape (n_alphas,) or (n_targets, n_alphas)
+        Only with ``return_intercept=True``.
+    n_iters : ndarray of shape (n_alphas,) or (n_targets, n_alphas)
+        Only with ``return_n_iter=True``.
+
+    See Also
+    --------
+    RegularizedRegressorCV : Picks ``alpha`` by cross-validation along this path.
+    sklearn.linear_model.enet_path : The same coefficients for centred data
+        without weights (``fit_intercept=False``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skreg import regularization_path
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> alphas, coefs, gaps = regularization_path(X, y, penalty="l1", n_alphas=5)
+    >>> coefs.shape
+    (10, 5)
+    >>> [int((coefs[:, k] != 0).sum()) for k in range(5)]
+    [0, 2, 5, 8, 10]
+    """
+    check_option(penalty, "penalty", [p for p in PENALTIES if p is not None])
+    check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
+    check_scalar_param(n_alphas, "n_alphas", kind=Integral, low=1)
+    check_scalar_param(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
+    check_bool(fit_intercept, "fit_intercept")
+    check_bool(positive, "positive")
+    check_scalar_param(tol, "tol", low=0.0)
+    check_scalar_param(max_iter, "max_iter", kind=Integral, low=1)
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+    y = check_array(y, ensure_2d=False, dtype=X.dtype)
+    check_consistent_length(X, y)
+    single = y.ndim == 1
+    Y = y[:, None] if single else y
+    sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    rho = penalty_ratio(penalty, l1_ratio)
+
+    data, X_mean, y_mean = prepare_path_data(X, Y, sw, fit_intercept, rho, positive)
+    if alphas is None:
+        Xty = np.column_stack([data.target_stats(data.target(k))[0]
+                               for k in range(data.n_targets)]) * data.n_weight
+        alphas = alpha_grid(Xty, data.n_weight, rho, n_alphas, eps, positive)
+    else:
+        alphas = _check_alphas(alphas)
+    coefs, gaps, n_iters = path_on_data(data, rho, alphas, positive, tol, max_iter)
+    intercepts = y_mean[None, :] - coefs @ X_mean           # (n_alphas, n_targets)
+
+    def layout(a):      # (n_alphas, n_targets, ...) -> enet_path's layout
+        a = np.moveaxis(a, 0, -1)
+        return a[0] if single else a
+
+    out = [alphas, layout(coefs), layout(gaps)]
+    if return_intercept:
+        out.append(layout(intercepts))
+    if return_n_iter:
+        out.append(layout(n_iters))
+    return tuple(out)
+
