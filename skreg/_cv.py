@@ -6,12 +6,14 @@ with ``cv=None`` the leave-one-out errors of every ``alpha`` come from one
 singular value decomposition.
 """
 
+import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -36,8 +38,8 @@ from ._validation import (
 )
 
 
-class _Predictions:
-    """Stands in for an estimator whose predictions are already known.
+class _Predictions(RegressorMixin, BaseEstimator):
+    """Stands in for a regressor whose predictions are already known.
 
     ``scorer(_Predictions(), y_pred, y_true)`` scores precomputed predictions with
     any scikit-learn regression scorer that calls ``predict``.
@@ -202,7 +204,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     dual_gap_ : float or ndarray of shape (n_targets,)
         Its duality gap.
     n_iter_ : int or list of int
-        Its iterations.
+        Its iterations (for L1 / elastic net, summed along the path of the full
+        data down to ``alpha_``, which the refit follows with warm starts).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -338,17 +341,48 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         else:
             self.score_path_ = table if ratio_list else table[0]
 
-        penalty = self.penalty
-        model = RegularizedRegressor(
-            penalty=penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
-            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
-            positive=self.positive,
-        ).fit(X, y, sample_weight=sample_weight)
-        self.coef_ = model.coef_
-        self.intercept_ = model.intercept_
-        self.dual_gap_ = model.dual_gap_
-        self.n_iter_ = model.n_iter_
+        self._refit(X, Y, sw, single, grids[i_ratio][:i_alpha + 1], sample_weight)
         return self
+
+    def _refit(self, X, Y, sw, single, grid, sample_weight):
+        """Fit all the data at the chosen point.
+
+        L2: the closed form.  L1 / elastic net: the path down to ``alpha_`` with
+        warm starts, which reaches a small ``alpha`` far more reliably than a
+        cold start.
+        """
+        if self.l1_ratio_ == 0.0 and not self.positive:
+            model = RegularizedRegressor(
+                penalty="l2", alpha=self.alpha_, fit_intercept=self.fit_intercept,
+                max_iter=self.max_iter, tol=self.tol,
+            ).fit(X, Y[:, 0] if single else Y, sample_weight=sample_weight)
+            self.coef_, self.intercept_ = model.coef_, model.intercept_
+            self.dual_gap_, self.n_iter_ = model.dual_gap_, model.n_iter_
+            return
+        rho = self.l1_ratio_
+        data, X_mean, y_mean = prepare_path_data(X, Y, sw, self.fit_intercept, rho,
+                                                 self.positive)
+        coefs, gaps, n_iters = path_on_data(data, rho, grid, self.positive, self.tol,
+                                            self.max_iter)
+        coef, gap = coefs[-1], gaps[-1]
+        intercept = y_mean - coef @ X_mean
+        limit = [self.tol * 0.5 * data.target_stats(data.target(k))[1]
+                 for k in range(data.n_targets)]
+        if np.any(gap > np.array(limit)):
+            warnings.warn(
+                f"RegularizedRegressorCV: the refit at alpha={self.alpha_:.4g} did not "
+                f"converge (duality gap {gap.max():.3g} above tol * F(0) after "
+                f"max_iter={self.max_iter}). Increase max_iter or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if single:
+            self.coef_, self.intercept_ = coef[0], float(intercept[0])
+            self.dual_gap_, self.n_iter_ = float(gap[0]), int(n_iters[:, 0].sum())
+        else:
+            self.coef_, self.intercept_ = coef, intercept
+            self.dual_gap_ = gap
+            self.n_iter_ = [int(i) for i in n_iters.sum(axis=0)]
 
     def predict(self, X):
         """Predict with the refitted linear model.

@@ -4,7 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skreg import DropoutMLPClassifier, RegularizedRegressor
+from skreg import DropoutMLPClassifier, RegularizedRegressor, RegularizedRegressorCV
 
 
 class _SparseInput(RegularizedRegressor):
@@ -60,6 +60,13 @@ ESTIMATORS = [
 ]
 
 
+CV_ESTIMATORS = [
+    RegularizedRegressorCV(alphas=10),
+    RegularizedRegressorCV(cv=None, alphas=10),
+    RegularizedRegressorCV(penalty="l1", alphas=10, cv=3),
+    RegularizedRegressorCV(penalty="elasticnet", l1_ratio=[0.3, 0.8], alphas=5, cv=3),
+]
+
 MLP_ESTIMATORS = [
     DropoutMLPClassifier(),
     DropoutMLPClassifier(dropout=0.0, input_dropout=0.0),
@@ -90,7 +97,7 @@ def _expected_failures(estimator):
     return {}
 
 
-@parametrize_with_checks(ESTIMATORS + MLP_ESTIMATORS,
+@parametrize_with_checks(ESTIMATORS + CV_ESTIMATORS + MLP_ESTIMATORS,
                          expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
