@@ -228,7 +228,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
     >>> coefs.shape
     (10, 5)
     >>> [int((coefs[:, k] != 0).sum()) for k in range(5)]
-    [0, 2, 5, 8, 10]
+    [0, 4, 7, 9, 10]
     """
     check_option(penalty, "penalty", [p for p in PENALTIES if p is not None])
     check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
