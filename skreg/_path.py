@@ -128,9 +128,10 @@ def path_on_data(data, rho, alphas, positive, tol, max_iter, coef_init=None,
     solver = "cg" if smooth else "working_set"
     coefs = np.empty((n_alphas, n_targets, n_features), dtype=data.dtype)
     w = coef_init
+    caches = [{} for _ in range(n_targets)]
     for i, alpha in enumerate(alphas):
         result = solve(data, ElasticNetPenalty(alpha, rho, positive), solver, tol,
-                       max_iter, w)
+                       max_iter, w, caches)
         coefs[i] = w = result.coef
         gaps[i] = result.gap
         n_iters[i] = result.n_iter

@@ -80,11 +80,12 @@ def select_solver(solver, penalty, is_sparse, shape):
     return "working_set"
 
 
-def solve(data, penalty, solver, tol, max_iter, coef_init=None):
+def solve(data, penalty, solver, tol, max_iter, coef_init=None, caches=None):
     """Minimise ``P`` for each target held by ``data`` with the named solver.
 
     ``tol`` is relative: the duality gap must reach ``tol * P(0)`` with
-    ``P(0) = |yt|^2 / (2S)``.
+    ``P(0) = |yt|^2 / (2S)``.  ``caches`` (one dict per target) lets the
+    working-set solver reuse work between the warm-started calls of a path.
     """
     n_targets = data.n_targets
     n_features = data.shape[1]
@@ -107,7 +108,8 @@ def solve(data, penalty, solver, tol, max_iter, coef_init=None):
         if solver == "cg":
             w, it, gap = solve_cg(data, yk, penalty, w0, tol_abs, max_iter)
         elif solver == "working_set":
-            w, it, gap = solve_working_set(data, yk, penalty, w0, tol_abs, max_iter)
+            w, it, gap = solve_working_set(data, yk, penalty, w0, tol_abs, max_iter,
+                                           cache=None if caches is None else caches[k])
         else:
             w, it, gap = solve_prox_grad(data, yk, penalty, w0, tol_abs, max_iter,
                                          lipschitz)

@@ -450,11 +450,28 @@ def _top_singular_value_sq(sub):
     return max(float(top), 0.0) * 1.05
 
 
-def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
-    """Return ``(w, n_iter, gap)`` for one target."""
+def _restrict(Q, ws, cols):
+    """The block of ``Q`` (the Gram block of ``ws``) for ``cols``, a subset of ``ws``."""
+    pos = np.searchsorted(ws, cols, sorter=np.argsort(ws))
+    pos = np.argsort(ws)[pos]
+    return Q[np.ix_(pos, pos)]
+
+
+def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64, cache=None):
+    """Return ``(w, n_iter, gap)`` for one target.
+
+    ``cache`` (a dict, optional) carries what a warm start can reuse between the
+    consecutive calls of a regularization path on the same data and target:
+    ``X^T y``, and the correlations and Gram block at the previous solution.
+    """
     n, p = data.shape
     S = data.n_weight
-    c_full, yy = data.target_stats(yt)
+    if cache is not None and "stats" in cache:
+        c_full, yy = cache["stats"]
+    else:
+        c_full, yy = data.target_stats(yt)
+        if cache is not None:
+            cache["stats"] = (c_full, yy)
     curvature = data.curvature() if penalty.l1 == 0 and penalty.l2 == 0 else 1.0
     w = w0.copy()
     n_iter = 0
@@ -465,12 +482,24 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
     explicit_from = n if not data.sparse else _SPARSE_GRAM_MAX
     can_go_explicit = not data.gram_mode
     explicit = can_go_explicit and ws.size > explicit_from
-    Q = (data.cross(ws, ws) / S if ws.size and not explicit
-         else np.zeros((0, 0), dtype=data.dtype))
+    reuse = (cache is not None and "w" in cache and cache["w"].shape == w.shape
+             and np.array_equal(cache["w"], w))
+    if ws.size and not explicit:
+        if reuse and cache.get("Q") is not None:
+            Q = _restrict(cache["Q"], cache["ws"], ws)
+        else:
+            Q = data.cross(ws, ws) / S
+    else:
+        Q = np.zeros((0, 0), dtype=data.dtype)
     inner_tol = None
     stalled = 0
+    first = True
     while True:
-        v, rr, ry = data.correlations(w, yt)
+        if first and reuse:
+            v, rr, ry = cache["corr"]
+        else:
+            v, rr, ry = data.correlations(w, yt)
+        first = False
         gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
         # from a cold start, take at least one step: w = 0 can be within the
         # tolerance just below alpha_max, and zero is not the answer there
@@ -526,11 +555,12 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
         w = np.zeros(p, dtype=w.dtype)
         w[ws] = w_ws
     supp = np.flatnonzero(w)
+    have_q = not explicit and ws.size > 0
     if 0 < supp.size <= _FINAL_POLISH_MAX and gap > 0.0 and n_iter < max_iter:
         # converged to the tolerance: finish exactly on the support if its signs
         # are right (feature-sign steps, each accepted only if it descends)
-        problem = _GramProblem(data.cross(supp, supp) / S, c_full[supp], yy, penalty,
-                               curvature)
+        Q_supp = _restrict(Q, ws, supp) if have_q else data.cross(supp, supp) / S
+        problem = _GramProblem(Q_supp, c_full[supp], yy, penalty, curvature)
         x = w[supp]
         Qx = problem.Q @ x
         for _ in range(3):
@@ -541,8 +571,12 @@ def solve_working_set(data, yt, penalty, w0, tol_abs, max_iter, p0=64):
             n_iter += 1
         w_new = np.zeros_like(w)
         w_new[supp] = x
-        v, rr, ry = data.correlations(w_new, yt)
-        gap_new = duality_gap(w_new, v, rr, ry, penalty, curvature)[2]
+        corr_new = data.correlations(w_new, yt)
+        gap_new = duality_gap(w_new, *corr_new, penalty, curvature)[2]
         if gap_new <= gap:
             w, gap = w_new, gap_new
+            v, rr, ry = corr_new
+    if cache is not None:
+        cache.update(w=w.copy(), corr=(v, rr, ry), ws=ws if have_q else None,
+                     Q=Q if have_q else None)
     return w, max(n_iter, 1), gap
