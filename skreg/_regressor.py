@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._datafit import prepare, prepare_gram
 from ._penalties import PENALTIES, make_penalty
 from ._solvers import SOLVERS, check_solver, select_solver, solve, use_gram
+from ._streaming import SufficientStatistics, check_size
 from ._validation import (
     check_bool,
     check_option,
@@ -222,6 +223,13 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         else:
             data, X_mean, y_mean = prepare(X, Y, sw, self.fit_intercept, self.copy_X)
         result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
+        if hasattr(self, "_stats"):
+            del self._stats          # fit starts any later partial_fit afresh
+        self._store(result, X_mean, y_mean, single, X.dtype, solver)
+        return self
+
+    def _store(self, result, X_mean, y_mean, single, dtype, solver):
+        """Set the fitted attributes from a solver result."""
         if not result.converged:
             warnings.warn(
                 f"RegularizedRegressor (solver={solver!r}) did not converge: the "
@@ -229,12 +237,12 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"{max(result.n_iter)} iterations (max_iter={self.max_iter}). Increase "
                 "max_iter, loosen tol, or scale the features.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-
-        coef = result.coef.astype(X.dtype, copy=False)
-        intercept = (y_mean - coef @ X_mean) if self.fit_intercept else np.zeros(
-            n_targets, dtype=X.dtype)
+        n_targets = result.coef.shape[0]
+        coef = result.coef.astype(dtype, copy=False)
+        intercept = ((y_mean - coef @ X_mean).astype(dtype, copy=False)
+                     if self.fit_intercept else np.zeros(n_targets, dtype=dtype))
         if single:
             self.coef_ = coef[0]
             self.intercept_ = float(intercept[0])
@@ -242,10 +250,89 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.dual_gap_ = float(result.gap[0])
         else:
             self.coef_ = coef
-            self.intercept_ = intercept.astype(X.dtype, copy=False)
+            self.intercept_ = intercept
             self.n_iter_ = [int(i) for i in result.n_iter]
             self.dual_gap_ = result.gap
         self.solver_ = solver
+        return self
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add a chunk of rows and refit exactly on all the rows seen so far.
+
+        The model keeps the sufficient statistics of the objective (the weight
+        sum, weighted means, and centred ``X^T X``, ``X^T y``, ``y^T y``, in
+        float64 whatever the chunks' dtype) and solves from them, so after any
+        number of chunks it equals ``fit`` on all of them, for every penalty,
+        with intercept and weights.  Memory is O(n_features^2), independent of
+        the number of rows; a ``ValueError`` says how much when that is too much.
+        ``fit`` discards the statistics; the next ``partial_fit`` starts afresh.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Its sample weights.
+
+        Returns
+        -------
+        self : RegularizedRegressor
+            The updated estimator.
+        """
+        self._check_params()
+        if self.solver == "cg":
+            raise ValueError(
+                "partial_fit solves from the sufficient statistics (X^T X, X^T y), "
+                "and solver='cg' needs the rows; use solver='auto', 'cholesky', "
+                "'working_set' or 'gd'."
+            )
+        stats = getattr(self, "_stats", None)
+        first = stats is None
+        if first:
+            n_features = np.shape(X)[1] if len(np.shape(X)) == 2 else None
+            n_targets = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+            if n_features is not None:
+                check_size(n_features, n_targets)
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            multi_output=True, y_numeric=True, reset=first,
+        )
+        Y = y[:, None] if y.ndim == 1 else y
+        sw = check_sample_weight(sample_weight, X.shape[0], np.float64) \
+            if sample_weight is not None else np.ones(X.shape[0])
+        if first:
+            stats = SufficientStatistics(X.shape[1], Y.shape[1], self.fit_intercept)
+            self._stats_single = y.ndim == 1
+            self._stats_dtype = X.dtype
+        else:
+            if Y.shape[1] != stats.xy.shape[1] or (y.ndim == 1) != self._stats_single:
+                raise ValueError(
+                    f"y has {Y.shape[1]} target(s) but earlier chunks had "
+                    f"{stats.xy.shape[1]}; every chunk must have the same targets."
+                )
+            if stats.fit_intercept != self.fit_intercept:
+                raise ValueError(
+                    "fit_intercept changed between calls to partial_fit; the "
+                    "statistics were accumulated with "
+                    f"fit_intercept={stats.fit_intercept}."
+                )
+        stats.update(X, Y, sw)
+        self._stats = stats
+        if stats.weight <= 0:
+            raise ValueError("sample_weight must not be all zero: its sum must be "
+                             "positive over the chunks seen so far.")
+
+        data, X_mean, y_mean = stats.problem()
+        penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
+        solver = select_solver(self.solver, penalty, False, data.shape)
+        coef_init = None
+        if not first and hasattr(self, "coef_") and solver != "cholesky":
+            coef_init = np.atleast_2d(self.coef_).astype(np.float64)
+        result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
+        self._store(result, X_mean, y_mean, self._stats_single, self._stats_dtype,
+                    solver)
         return self
 
     def predict(self, X):
