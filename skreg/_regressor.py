@@ -266,6 +266,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         with intercept and weights.  Memory is O(n_features^2), independent of
         the number of rows; a ``ValueError`` says how much when that is too much.
         ``fit`` discards the statistics; the next ``partial_fit`` starts afresh.
+        ``solver="cg"`` (which needs the rows) solves the same system by the
+        closed form here.
 
         Parameters
         ----------
@@ -282,12 +284,6 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             The updated estimator.
         """
         self._check_params()
-        if self.solver == "cg":
-            raise ValueError(
-                "partial_fit solves from the sufficient statistics (X^T X, X^T y), "
-                "and solver='cg' needs the rows; use solver='auto', 'cholesky', "
-                "'working_set' or 'gd'."
-            )
         stats = getattr(self, "_stats", None)
         first = stats is None
         if first:
@@ -326,7 +322,11 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         data, X_mean, y_mean = stats.problem()
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
-        solver = select_solver(self.solver, penalty, False, data.shape)
+        # Conjugate gradients work on the rows; from the statistics the same
+        # system is solved directly.
+        solver = select_solver("cholesky" if self.solver == "cg" else self.solver,
+                               penalty, False, data.shape)
+        check_solver(solver, penalty, data.shape)
         coef_init = None
         if not first and hasattr(self, "coef_") and solver != "cholesky":
             coef_init = np.atleast_2d(self.coef_).astype(np.float64)
