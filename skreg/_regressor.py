@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._dask import dask_predict, dask_statistics, is_dask_collection
 from ._datafit import prepare, prepare_gram
 from ._penalties import PENALTIES, make_penalty
 from ._solvers import SOLVERS, check_solver, select_solver, solve, use_gram
@@ -193,6 +194,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
+        if is_dask_collection(X) or is_dask_collection(y):
+            return self._fit_dask(X, y, sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -227,6 +230,41 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             del self._stats          # fit starts any later partial_fit afresh
         self._store(result, X_mean, y_mean, single, X.dtype, solver)
         return self
+
+    def _fit_dask(self, X, y, sample_weight):
+        """``fit`` for dask collections: statistics by dask, the solve here."""
+        stats, names, dtype, single = dask_statistics(X, y, sample_weight,
+                                                      self.fit_intercept)
+        if stats.weight <= 0:
+            raise ValueError("sample_weight must not be all zero: its sum must be "
+                             "positive.")
+        self.n_features_in_ = stats.xx.shape[0]
+        if names is not None and all(isinstance(c, str) for c in names):
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._solve_statistics(stats, single, dtype,
+                               warm=self.warm_start and hasattr(self, "coef_"))
+        if hasattr(self, "_stats"):
+            del self._stats
+        return self
+
+    def _solve_statistics(self, stats, single, dtype, warm):
+        """Solve from sufficient statistics and set the fitted attributes."""
+        data, X_mean, y_mean = stats.problem()
+        penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
+        # Conjugate gradients work on the rows; from the statistics the same
+        # system is solved directly.
+        solver = select_solver("cholesky" if self.solver == "cg" else self.solver,
+                               penalty, False, data.shape)
+        check_solver(solver, penalty, data.shape)
+        coef_init = None
+        if warm and solver != "cholesky":
+            prev = np.atleast_2d(self.coef_).astype(np.float64)
+            if prev.shape == (data.n_targets, data.shape[1]):
+                coef_init = prev
+        result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
+        self._store(result, X_mean, y_mean, single, dtype, solver)
 
     def _store(self, result, X_mean, y_mean, single, dtype, solver):
         """Set the fitted attributes from a solver result."""
@@ -320,19 +358,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive over the chunks seen so far.")
 
-        data, X_mean, y_mean = stats.problem()
-        penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
-        # Conjugate gradients work on the rows; from the statistics the same
-        # system is solved directly.
-        solver = select_solver("cholesky" if self.solver == "cg" else self.solver,
-                               penalty, False, data.shape)
-        check_solver(solver, penalty, data.shape)
-        coef_init = None
-        if not first and hasattr(self, "coef_") and solver != "cholesky":
-            coef_init = np.atleast_2d(self.coef_).astype(np.float64)
-        result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
-        self._store(result, X_mean, y_mean, self._stats_single, self._stats_dtype,
-                    solver)
+        self._solve_statistics(stats, self._stats_single, self._stats_dtype,
+                               warm=not first and hasattr(self, "coef_"))
         return self
 
     def predict(self, X):
@@ -346,9 +373,12 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            ``X @ coef_.T + intercept_``.
+            ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
+            array or DataFrame.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return dask_predict(X, self.coef_, self.intercept_, self.n_features_in_)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             reset=False,

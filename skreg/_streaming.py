@@ -61,52 +61,78 @@ class SufficientStatistics:
         self.xy = np.zeros((n_features, n_targets))
         self.yy = np.zeros(n_targets)
 
-    def update(self, X, Y, sw):
-        """Merge a chunk: ``X`` (dense or sparse), ``Y`` (n, n_targets), weights."""
-        self.n_samples += X.shape[0]
-        sw = np.asarray(sw, dtype=np.float64)
-        w_b = float(sw.sum())
-        if w_b == 0.0:
-            return
+    @classmethod
+    def from_chunk(cls, X, Y, sw, fit_intercept):
+        """The statistics of one chunk, centred on its own means."""
         Y = np.asarray(Y, dtype=np.float64)
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        stats = cls(X.shape[1], Y.shape[1], fit_intercept)
+        stats.n_samples = X.shape[0]
+        sw = np.asarray(sw, dtype=np.float64)
+        w = float(sw.sum())
+        if w == 0.0:
+            return stats
         if sp.issparse(X):
             X = X.astype(np.float64)
-            mx_b = np.asarray(X.T @ sw).ravel() / w_b if self.fit_intercept else 0.0
+            mx = np.asarray(X.T @ sw).ravel() / w if fit_intercept else 0.0
         else:
             X = np.asarray(X, dtype=np.float64)
-            mx_b = (sw @ X) / w_b if self.fit_intercept else 0.0
-        my_b = (sw @ Y) / w_b if self.fit_intercept else 0.0
-        Yc = Y - my_b
+            mx = (sw @ X) / w if fit_intercept else 0.0
+        my = (sw @ Y) / w if fit_intercept else 0.0
+        Yc = Y - my
         swy = Yc * sw[:, None]
-        yy_b = np.einsum("ij,ij->j", Yc, swy)
-        xy_b = np.asarray(X.T @ swy)          # sum(s * Yc) = 0: X needs no centring
+        stats.yy = np.einsum("ij,ij->j", Yc, swy)
+        stats.xy = np.asarray(X.T @ swy)        # sum(s * Yc) = 0: X needs no centring
         if sp.issparse(X):
             Xw = sp.diags(np.sqrt(sw)) @ X
-            xx_b = (Xw.T @ Xw).toarray()
-            if self.fit_intercept:
-                xx_b -= w_b * np.outer(mx_b, mx_b)
+            stats.xx = (Xw.T @ Xw).toarray()
+            if fit_intercept:
+                stats.xx -= w * np.outer(mx, mx)
         else:
-            Xc = X - mx_b if self.fit_intercept else X
+            Xc = X - mx if fit_intercept else X
             Xw = Xc * np.sqrt(sw)[:, None]
-            xx_b = Xw.T @ Xw
-        if not self.fit_intercept:
-            self.xx += xx_b
-            self.xy += xy_b
-            self.yy += yy_b
-            self.weight += w_b
-            return
-        w_a = self.weight
+            stats.xx = Xw.T @ Xw
+        if fit_intercept:
+            stats.x_mean, stats.y_mean = mx, my
+        stats.weight = w
+        return stats
+
+    def merge(self, other):
+        """Add the statistics of disjoint rows ``other`` into ``self``; return self.
+
+        With an intercept the moments are centred on different means; the
+        difference of the means enters as a rank-one term weighted by
+        ``w_a w_b / (w_a + w_b)``.
+        """
+        self.n_samples += other.n_samples
+        w_a, w_b = self.weight, other.weight
+        if w_b == 0.0:
+            return self
+        if not self.fit_intercept or w_a == 0.0:
+            self.xx += other.xx
+            self.xy += other.xy
+            self.yy += other.yy
+            if self.fit_intercept:
+                self.x_mean, self.y_mean = other.x_mean.copy(), other.y_mean.copy()
+            self.weight = w_a + w_b
+            return self
         total = w_a + w_b
-        dx = mx_b - self.x_mean
-        dy = my_b - self.y_mean
+        dx = other.x_mean - self.x_mean
+        dy = other.y_mean - self.y_mean
         f = w_a * w_b / total
-        self.xx += xx_b
+        self.xx += other.xx
         self.xx += f * np.outer(dx, dx)
-        self.xy += xy_b + f * np.outer(dx, dy)
-        self.yy += yy_b + f * dy**2
+        self.xy += other.xy + f * np.outer(dx, dy)
+        self.yy += other.yy + f * dy**2
         self.x_mean += dx * (w_b / total)
         self.y_mean += dy * (w_b / total)
         self.weight = total
+        return self
+
+    def update(self, X, Y, sw):
+        """Merge a chunk: ``X`` (dense or sparse), ``Y`` (n, n_targets), weights."""
+        return self.merge(SufficientStatistics.from_chunk(X, Y, sw, self.fit_intercept))
 
     def problem(self):
         """The accumulated problem as a :class:`GramLeastSquares`, and the means."""
