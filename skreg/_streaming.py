@@ -25,6 +25,8 @@ from ._datafit import GramLeastSquares
 
 # Refuse to keep more than this many float64 entries (8 GB).
 MAX_ENTRIES = 1_000_000_000
+# Rows centred at a time when a dense chunk is reduced.
+_ROW_BLOCK = 8192
 
 
 def check_size(n_features, n_targets):
@@ -90,9 +92,18 @@ class SufficientStatistics:
             if fit_intercept:
                 stats.xx -= w * np.outer(mx, mx)
         else:
-            Xc = X - mx if fit_intercept else X
-            Xw = Xc * np.sqrt(sw)[:, None]
-            stats.xx = Xw.T @ Xw
+            # Centre and weight a block of rows at a time: the temporary copy
+            # stays at _ROW_BLOCK x p whatever the chunk's length.
+            root = np.sqrt(sw)
+            unit = bool(np.all(sw == 1.0))
+            xx = np.zeros((X.shape[1], X.shape[1]))
+            for start in range(0, X.shape[0], _ROW_BLOCK):
+                block = X[start:start + _ROW_BLOCK]
+                Xw = block - mx if fit_intercept else block.copy()
+                if not unit:
+                    Xw *= root[start:start + _ROW_BLOCK, None]
+                xx += Xw.T @ Xw
+            stats.xx = xx
         if fit_intercept:
             stats.x_mean, stats.y_mean = mx, my
         stats.weight = w
