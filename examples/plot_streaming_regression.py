@@ -71,7 +71,7 @@ for name in seconds:
           "per call (one chunk holds "
           f"{CHUNK * N_FEATURES * 8 / 1e6:.0f} MB)")
 print(f"skreg's duality gap after the last chunk: {exact.dual_gap_:.1e} "
-      "(the model is the exact minimiser for all 10^7 rows)")
+      f"(the model is the exact minimiser for all {N_ROWS:,} rows)")
 
 # %%
 # How close each gets
@@ -85,7 +85,7 @@ ax.loglog(rows, err_exact, label="RegularizedRegressor.partial_fit (exact)")
 ax.loglog(rows, err_sgd, label="SGDRegressor.partial_fit")
 ax.set_xlabel("rows seen")
 ax.set_ylabel("|coef - true coef|")
-ax.set_title("10 million rows, 50 features, L1 penalty")
+ax.set_title(f"{N_ROWS:,} rows, {N_FEATURES} features, L1 penalty")
 ax.legend()
 fig.tight_layout()
 
