@@ -27,6 +27,7 @@ from ._path import (
     path_on_data,
     penalty_ratio,
     prepare_path_data,
+    weighted_xty,
 )
 from ._regressor import RegularizedRegressor
 from ._solvers import _MAX_DIRECT_SPARSE
@@ -303,11 +304,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         grids = []
         for rho in ratios:
             if isinstance(self.alphas, (Integral, np.integer)):
-                data, _, _ = prepare_path_data(X, Y, sw, self.fit_intercept, rho,
-                                               self.positive)
-                Xty = np.column_stack([data.target_stats(data.target(k))[0]
-                                       for k in range(data.n_targets)]) * data.n_weight
-                grids.append(alpha_grid(Xty, data.n_weight, rho, int(self.alphas),
+                Xty = weighted_xty(X, Y, sw, self.fit_intercept)
+                grids.append(alpha_grid(Xty, float(sw.sum()), rho, int(self.alphas),
                                         self.eps, self.positive))
             else:
                 grids.append(_check_alphas(self.alphas))

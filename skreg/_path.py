@@ -51,6 +51,17 @@ def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False):
     return np.geomspace(top, top * eps, n_alphas)
 
 
+def weighted_xty(X, Y, sw, fit_intercept):
+    """``Xc^T diag(s) yc`` (one column per target) without centring ``X``.
+
+    With an intercept ``yc`` has weighted mean zero, so ``Xc^T diag(s) yc`` equals
+    ``X^T diag(s) yc``: one product, sparse or dense.
+    """
+    sw = np.asarray(sw, dtype=np.float64)
+    Yc = Y - (sw @ Y) / sw.sum() if fit_intercept else Y
+    return np.asarray(X.T @ (Yc * sw[:, None]), dtype=np.float64)
+
+
 def prepare_path_data(X, Y, sw, fit_intercept, rho, positive):
     """Prepare the centred problem once for a path (Gram matrix when tall).
 
@@ -97,9 +108,15 @@ def kernel_spectrum(data):
     targets = np.column_stack([data.target(k) for k in range(data.n_targets)])
     K = np.asarray(data.kernel(), dtype=np.float64)
     evals, U = np.linalg.eigh(K)
-    basis = np.column_stack([data.rmatvec(U[:, j].astype(data.dtype))
-                             for j in range(U.shape[1])]).astype(np.float64)
-    return np.maximum(evals, 0.0), U, basis, U.T @ targets.astype(np.float64)
+    return np.maximum(evals, 0.0), U, _rmatmat(data, U), U.T @ targets.astype(np.float64)
+
+
+def _rmatmat(data, U):
+    """``Xt^T @ U`` for a matrix ``U`` in one product (dense or sparse design)."""
+    out = np.asarray(data.X.T @ U.astype(data.dtype, copy=False), dtype=np.float64)
+    if data.offset is not None:
+        out -= np.outer(data.offset, data.sqrt_sw @ U)
+    return out
 
 
 def l2_coefs(spectrum, alphas, n_weight):
