@@ -97,7 +97,7 @@ def test_reproducible_with_random_state_and_different_across_seeds(digits):
     assert not _same_fit(a, d)
 
 
-def test_dropout_changes_training_and_masks_differ_per_step(digits):
+def test_dropout_noise_raises_the_training_loss(digits):
     X_tr, _, y_tr, _ = digits
     # Dropout noise makes the training loss (measured with dropout on) higher.
     on = DropoutMLPClassifier(dropout=0.5, max_iter=20, random_state=0).fit(X_tr, y_tr)
