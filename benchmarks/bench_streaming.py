@@ -1,4 +1,4 @@
-"""Out-of-core least squares: RegularizedRegressor.partial_fit vs SGDRegressor.partial_fit.
+"""Out-of-core least squares: RegularizedRegressor vs SGDRegressor, by partial_fit.
 
 The same stream of chunks (generated on the fly from a seed, never all in memory)
 goes through both estimators in one process, for an L2 and an L1 penalty with

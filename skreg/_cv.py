@@ -133,7 +133,7 @@ def _apply(data, V):
 
 
 class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
-    r"""RegularizedRegressor with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
+    r"""RegularizedRegressor with ``alpha`` and ``l1_ratio`` picked by cross-validation.
 
     Minimises the objective of :class:`RegularizedRegressor`,
 

@@ -108,7 +108,8 @@ def kernel_spectrum(data):
     targets = np.column_stack([data.target(k) for k in range(data.n_targets)])
     K = np.asarray(data.kernel(), dtype=np.float64)
     evals, U = np.linalg.eigh(K)
-    return np.maximum(evals, 0.0), U, _rmatmat(data, U), U.T @ targets.astype(np.float64)
+    proj = U.T @ targets.astype(np.float64)
+    return np.maximum(evals, 0.0), U, _rmatmat(data, U), proj
 
 
 def _rmatmat(data, U):

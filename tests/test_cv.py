@@ -48,8 +48,9 @@ def test_path_equals_independent_fits_within_its_gaps(penalty, problem, weighted
         f_ref = objective(X, y, ref.coef_, ref.intercept_, alpha, rho, sw)
         # The path's gap bounds its suboptimality, and it is small.
         assert f_path - f_ref <= gaps[k] + 1e-12 * abs(f_ref)
-        assert gaps[k] <= 1e-8 * objective(X, y, 0 * coefs[:, k], np.average(y, weights=sw),
-                                           alpha, rho, sw) + 1e-12
+        f_zero = objective(X, y, 0 * coefs[:, k], np.average(y, weights=sw), alpha,
+                           rho, sw)
+        assert gaps[k] <= 1e-8 * f_zero + 1e-12
         np.testing.assert_allclose(coefs[:, k], ref.coef_, rtol=1e-4,
                                    atol=1e-6 * np.abs(ref.coef_).max() + 1e-12)
 
@@ -75,7 +76,8 @@ def test_path_multi_output_sparse_and_float32():
     Y = np.column_stack([y, -2 * y + 1])
     alphas, coefs, gaps, n_iters = regularization_path(
         X, Y, penalty="l1", n_alphas=6, return_n_iter=True)
-    assert coefs.shape == (2, 150, 6) and gaps.shape == (2, 6) and n_iters.shape == (2, 6)
+    assert coefs.shape == (2, 150, 6)
+    assert gaps.shape == (2, 6) and n_iters.shape == (2, 6)
     _, c0, _ = regularization_path(X, y, penalty="l1", alphas=alphas)
     np.testing.assert_allclose(coefs[0], c0, atol=1e-8 * np.abs(c0).max())
     _, cs, _ = regularization_path(sp.csr_matrix(X), y, penalty="l1", alphas=alphas)
