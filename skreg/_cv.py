@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._datafit import prepare
 from ._path import (
@@ -29,7 +29,7 @@ from ._path import (
     prepare_path_data,
     weighted_xty,
 )
-from ._regressor import RegularizedRegressor
+from ._regressor import RegularizedRegressor, linear_predict
 from ._solvers import _MAX_DIRECT_SPARSE
 from ._validation import (
     check_bool,
@@ -393,10 +393,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            ``X @ coef_.T + intercept_``.
+            ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
+            array or DataFrame.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32], reset=False)
-        coef = self.coef_.astype(X.dtype, copy=False)
-        return np.asarray(X @ coef.T) + self.intercept_
+        return linear_predict(self, X)

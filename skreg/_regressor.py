@@ -376,13 +376,21 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
             array or DataFrame.
         """
-        check_is_fitted(self)
-        if is_dask_collection(X):
-            return dask_predict(X, self.coef_, self.intercept_, self.n_features_in_)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        coef = self.coef_.astype(X.dtype, copy=False)
-        out = X @ coef.T
-        return np.asarray(out) + self.intercept_
+        return linear_predict(self, X)
+
+
+def linear_predict(estimator, X):
+    """``X @ coef_.T + intercept_`` for a fitted linear estimator of this package.
+
+    Validates ``X`` against the fit; a dask ``X`` gives a lazy dask array.
+    """
+    check_is_fitted(estimator)
+    if is_dask_collection(X):
+        return dask_predict(X, estimator.coef_, estimator.intercept_,
+                            estimator.n_features_in_)
+    X = validate_data(
+        estimator, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+        reset=False,
+    )
+    coef = estimator.coef_.astype(X.dtype, copy=False)
+    return np.asarray(X @ coef.T) + estimator.intercept_
