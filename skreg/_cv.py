@@ -209,7 +209,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         data down to ``alpha_``, which the refit follows with warm starts).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
 
     See Also

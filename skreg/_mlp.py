@@ -167,7 +167,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseEstimator):
         ``"logistic"`` for two classes, ``"softmax"`` for more.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
 
     See Also

@@ -176,7 +176,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
                         n_alphas=100, eps=1e-3, fit_intercept=True,
                         sample_weight=None, positive=False, tol=1e-4,
                         max_iter=1000, return_intercept=False, return_n_iter=False):
-    r"""Coefficients of :class:`RegularizedRegressor` along a grid of ``alpha``.
+    r"""Compute the coefficients of :class:`RegularizedRegressor` along a grid of ``alpha``.
 
     Solves, for each ``alpha`` of the grid, the objective of
     :class:`RegularizedRegressor`

@@ -94,7 +94,7 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         The solver that ``solver="auto"`` chose.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` had string column names.
 
     See Also
