@@ -12,7 +12,7 @@ import skreg
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from offline_inventory import write_offline_inventories  # noqa: E402
+from offline_inventory import write_offline_inventories
 
 project = "skreg"
 author = "The skreg developers"

@@ -84,15 +84,18 @@ for rate, per_seed in zip(grid, scores, strict=True):
     print(f"dropout={rate:.1f}: accuracy {per_seed[:, 0].mean():.3f} "
           f"+/- {per_seed[:, 0].std():.3f}, log-loss {per_seed[:, 1].mean():.3f}")
 
-fig, (ax_curve, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
+fig, (ax_train, ax_val, ax_acc) = plt.subplots(1, 3, figsize=(14, 4.2))
 epochs = EVERY * np.arange(1, EPOCHS // EVERY + 1)
 for k, rate in enumerate(rates):
     train_loss, val_loss = curves[rate]
-    ax_curve.plot(epochs, val_loss, color=f"C{k}", lw=2, label=f"validation, dropout={rate}")
-    ax_curve.plot(epochs, train_loss, color=f"C{k}", ls="--", label=f"training, dropout={rate}")
-ax_curve.set(yscale="log", xlabel="epoch", ylabel="log-loss (full network)",
-             title="training vs validation loss")
-ax_curve.legend(fontsize=8, ncol=2)
+    ax_train.plot(epochs, train_loss, color=f"C{k}", label=f"dropout={rate}")
+    ax_val.plot(epochs, val_loss, color=f"C{k}", lw=2, label=f"dropout={rate}")
+ax_train.set(yscale="log", xlabel="epoch", ylabel="log-loss of the full network",
+             title="training loss (300 digits)")
+ax_val.set(xlabel="epoch", ylabel="log-loss of the full network",
+           title="validation loss (1497 digits)", ylim=(0.15, 0.4))
+ax_train.legend()
+ax_val.legend()
 
 mean, sd = scores[..., 0].mean(axis=1), scores[..., 0].std(axis=1)
 ax_acc.errorbar(grid, mean, yerr=sd, marker="o", capsize=3, color="C0")
@@ -106,11 +109,12 @@ fig.tight_layout()
 plt.show()
 
 # %%
-# Without dropout the validation loss is lowest after a few epochs and then
-# rises while the training loss keeps falling: the network overfits. With
-# dropout the training loss falls more slowly and stays above zero, and the
-# validation loss stays near its minimum. On these digits the gain shows mostly
-# in the held-out log-loss (how confident the wrong answers are); accuracy moves
-# by about as much as it varies between seeds. The rate is a hyperparameter:
-# too much dropout slows learning down. Tune it together with ``alpha``, as in
-# the next example.
+# Without dropout the validation loss is lowest after about 30 epochs and then
+# climbs steadily while the training loss keeps falling: the network overfits.
+# Dropout slows the training loss down (the network cannot memorize through any
+# single unit), and with enough of it the validation loss rises later and less.
+# One run is noisy (compare 0.3 and 0.6 on the left); averaged over seeds (right)
+# the held-out log-loss falls by a fifth between no dropout and 0.4-0.6, while
+# the accuracy on these easy digits moves by about as much as it varies between
+# seeds. Too much dropout (0.8) slows learning down and costs accuracy. The rate
+# is a hyperparameter: tune it together with ``alpha``, as in the next example.

@@ -55,7 +55,8 @@ print(f"ROC AUC for telling errors apart: spread {roc_auc_score(wrong, spread):.
 # (ECE) is the sample-weighted mean distance to it.
 
 
-def reliability(proba, y_true, bins=np.linspace(0, 1, 11)):
+def reliability(proba, y_true, n_bins=10):
+    bins = np.linspace(0, 1, n_bins + 1)
     confidence = proba.max(axis=1)
     correct = net.classes_[proba.argmax(axis=1)] == y_true
     which = np.clip(np.digitize(confidence, bins) - 1, 0, len(bins) - 2)
@@ -89,7 +90,7 @@ for name, proba, marker in [("deterministic", deterministic, "o"),
     print(f"{name}: expected calibration error {ece:.3f}")
 ax_rel.set(xlabel="confidence (probability of the predicted class)",
            ylabel="accuracy", title="reliability diagram", xlim=(0, 1.02), ylim=(0, 1.02))
-ax_rel.legend(loc="upper left")
+ax_rel.legend(loc="lower right")
 fig.tight_layout()
 plt.show()
 

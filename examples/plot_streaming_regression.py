@@ -65,9 +65,9 @@ for start in range(0, N_ROWS, CHUNK):
     err_exact.append(np.linalg.norm(exact.coef_ - true_coef))
     err_sgd.append(np.linalg.norm(sgd.coef_ - true_coef))
 
-for name in seconds:
-    print(f"{name:>5}: {seconds[name]:5.1f} s in partial_fit, "
-          f"{N_ROWS / seconds[name]:,.0f} rows/s, peak {peak[name] / 1e6:.1f} MB "
+for name, spent in seconds.items():
+    print(f"{name:>5}: {spent:5.1f} s in partial_fit, "
+          f"{N_ROWS / spent:,.0f} rows/s, peak {peak[name] / 1e6:.1f} MB "
           "per call (one chunk holds "
           f"{CHUNK * N_FEATURES * 8 / 1e6:.0f} MB)")
 print(f"skreg's duality gap after the last chunk: {exact.dual_gap_:.1e} "
@@ -98,9 +98,8 @@ fig.tight_layout()
 # plain script: worker *processes* started from a script re-run its top level.
 # On a real cluster, ``Client("scheduler-address")`` is the only change.)
 
-import dask.array as da  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
-
+import dask.array as da
+from distributed import Client, LocalCluster
 
 if __name__ == "__main__":
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,

@@ -219,6 +219,22 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     sklearn.linear_model.LassoCV, sklearn.linear_model.ElasticNetCV,
     sklearn.linear_model.RidgeCV : scikit-learn's three classes for the same job.
 
+    Notes
+    -----
+    ``alpha`` is in the units of :class:`RegularizedRegressor` (the data term is
+    a weighted mean), so ``alphas_`` are directly comparable with ``LassoCV``'s
+    and ``ElasticNetCV``'s; ``RidgeCV(alphas=a)`` corresponds to ``alphas=a / S``.
+    Scores are weighted by ``sample_weight`` within each test fold, and the
+    ``alpha`` with the best mean over the folds is kept (ties go to the larger
+    ``alpha``, the simpler model).
+
+    The leave-one-out shortcut (``penalty="l2"``, ``cv=None``) is exact for this
+    objective: leaving out sample ``i`` changes the weight sum to ``S - s_i``,
+    so the ridge parameter of each left-out problem is ``alpha * (S - s_i)``
+    in sum-of-squares units.  With one SVD of the centred design the
+    leave-one-out residual ``(y_i - yhat_i) / (1 - H_ii)`` costs ``O(n r)`` per
+    ``alpha`` (``r`` the rank); see the user guide for the formula.
+
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes

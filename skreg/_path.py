@@ -245,6 +245,22 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
     sklearn.linear_model.enet_path : The same coefficients for centred data
         without weights (``fit_intercept=False``).
 
+    Notes
+    -----
+    With an L1 part, each solution starts from the previous one (larger
+    ``alpha``), which is close: along a decreasing grid the set of non-zero
+    coefficients grows a few features at a time, so most fits take a handful of
+    working-set iterations.  The centred columns (or, when ``n_samples >=
+    n_features``, the Gram matrix ``X^T X``) are computed once for the whole grid.
+
+    For ``penalty="l2"``, with the centred design
+    ``X^T X = V diag(d) V^T`` (or the ``n x n`` kernel matrix when there are more
+    features than samples), every solution is
+    ``w(alpha) = V diag(1 / (d + alpha S)) V^T X^T y``: the whole grid costs one
+    eigendecomposition and a matrix product.  Sparse ``X`` is never densified; for
+    L2 on sparse ``X`` too large to decompose, each ``alpha`` is solved by
+    conjugate gradients warm-started from the previous one.
+
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes

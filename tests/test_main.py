@@ -1,0 +1,61 @@
+"""``python -m skreg``: both demos run, print readable tables, and report true numbers."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+from skreg import RegularizedRegressor
+from skreg.__main__ import main
+
+
+def test_regressor_table_reports_the_cross_validated_scores(capsys):
+    assert main(["--only", "regressor", "--cv", "3", "--n-alphas", "5"]) == 0
+    out = capsys.readouterr().out
+    rows = {m[0]: m[1:] for m in re.findall(
+        r"^(l1|elasticnet|l2|None)\s+(\S+)\s+([\d.]+) \+/- [\d.]+\s+(\d+)/55", out, re.M)}
+    assert sorted(rows) == ["None", "elasticnet", "l1", "l2"]
+    X, y = load_diabetes(return_X_y=True)
+    for penalty in ["l1", "l2"]:
+        alpha, score, nonzero = rows[penalty]
+        pipe = make_pipeline(PolynomialFeatures(2, interaction_only=True, include_bias=False),
+                             StandardScaler(), RegularizedRegressor(penalty, alpha=float(alpha)))
+        # the printed alpha has two significant digits: recover the grid value it shows
+        grid = np.logspace(-4, 2, 5)
+        exact = grid[np.argmin(np.abs(np.log(grid / float(alpha))))]
+        pipe.set_params(regularizedregressor__alpha=exact)
+        reference = cross_val_score(pipe, X, y, cv=KFold(3, shuffle=True, random_state=0))
+        assert float(score) == pytest.approx(reference.mean(), abs=5e-4)
+        coef = pipe.fit(X, y)[-1].coef_
+        assert int(nonzero) == np.count_nonzero(coef)
+    assert int(rows["l2"][2]) == 55
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_classifier_table_has_one_row_per_dropout_rate(capsys):
+    assert main(["--only", "classifier", "--cv", "2", "--hidden", "16"]) == 0
+    out = capsys.readouterr().out
+    rows = re.findall(r"^(0|0\.2|0\.5)\s+(\S+)\s+([\d.]+) \+/- [\d.]+\s+([\d.]+)\s+"
+                      r"[\d.]+ s\s+([\d.]+)$", out, re.M)
+    assert [r[0] for r in rows] == ["0", "0.2", "0.5"]
+    for _, alpha, accuracy, logloss, held_out in rows:
+        assert float(alpha) in (1e-5, 1e-4, 1e-3)
+        assert 0.85 < float(accuracy) <= 1 and 0.85 < float(held_out) <= 1
+        assert 0 < float(logloss) < 1
+
+
+def test_help_and_bad_options():
+    run = [sys.executable, "-m", "skreg"]
+    helped = subprocess.run([*run, "--help"], capture_output=True, text=True, check=True)
+    for option in ["--only", "--cv", "--n-jobs", "--n-alphas", "--degree", "--hidden"]:
+        assert option in helped.stdout
+    bad = subprocess.run([*run, "--cv", "1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--cv must be at least 2" in bad.stderr
+    bad = subprocess.run([*run, "--only", "nothing"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
