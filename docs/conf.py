@@ -114,5 +114,6 @@ html_theme_options = {
     "show_toc_level": 2,
     "header_links_before_dropdown": 7,
 }
-html_sidebars = {"index": [], "getting_started": [], "lecture_notes": [], "benchmarks": []}
+html_sidebars = {page: [] for page in ["index", "getting_started", "user_guide", "user_guide_mlp",
+                                        "lecture_notes", "api", "benchmarks"]}
 html_static_path = []
