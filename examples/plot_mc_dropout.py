@@ -101,4 +101,8 @@ plt.show()
 # probability itself (compare the two ROC AUCs): check any threshold on
 # held-out data before relying on it. The reliability diagram shows where the
 # probabilities are too confident (points below the diagonal) or not confident
-# enough (above it).
+# enough (above it); the leftmost bins hold only a handful of digits each, so
+# their points jump. Here the deterministic probabilities are the better
+# calibrated: averaging passes of thinned networks makes the mean
+# under-confident (above the diagonal), so use the MC passes for their spread
+# rather than as a replacement for ``predict_proba``.
