@@ -24,12 +24,11 @@ def test_regressor_table_reports_the_cross_validated_scores(capsys):
     X, y = load_diabetes(return_X_y=True)
     for penalty in ["l1", "l2"]:
         alpha, score, nonzero = rows[penalty]
-        pipe = make_pipeline(PolynomialFeatures(2, interaction_only=True, include_bias=False),
-                             StandardScaler(), RegularizedRegressor(penalty, alpha=float(alpha)))
         # the printed alpha has two significant digits: recover the grid value it shows
         grid = np.logspace(-4, 2, 5)
         exact = grid[np.argmin(np.abs(np.log(grid / float(alpha))))]
-        pipe.set_params(regularizedregressor__alpha=exact)
+        pipe = make_pipeline(PolynomialFeatures(2, interaction_only=True, include_bias=False),
+                             StandardScaler(), RegularizedRegressor(penalty, alpha=exact))
         reference = cross_val_score(pipe, X, y, cv=KFold(3, shuffle=True, random_state=0))
         assert float(score) == pytest.approx(reference.mean(), abs=5e-4)
         coef = pipe.fit(X, y)[-1].coef_
