@@ -12,27 +12,36 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
+from sklearn import get_config
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.validation import validate_data
 
 from ._datafit import prepare
 from ._path import (
-    _check_alphas,
+    _RANK_CUTOFF,
+    _rmatmat,
     alpha_grid,
-    kernel_spectrum,
-    l2_spectrum,
+    check_alphas,
+    l2_grid_bounds,
     path_on_data,
     penalty_ratio,
     prepare_path_data,
     weighted_xty,
 )
-from ._regressor import RegularizedRegressor, linear_predict
+from ._penalties import alpha_max
+from ._regressor import RegularizedRegressor, check_finite_model, linear_predict
 from ._solvers import _MAX_DIRECT_SPARSE
 from ._validation import (
     check_bool,
+    restore_on_error,
     check_option,
     check_sample_weight,
     check_scalar_param,
@@ -52,19 +61,23 @@ class _Predictions(RegressorMixin, BaseEstimator):
 
 def _fold_scores(X, Y, sw, train, test, rho, alphas, positive, fit_intercept, tol,
                  max_iter, scorer, single):
-    """Score every alpha of a path fitted on ``train`` on the ``test`` rows."""
+    """Score every alpha of a path fitted on ``train`` on the ``test`` rows.
+
+    Returns the scores and the number of (alpha, target) fits that did not
+    converge.
+    """
     X_tr, Y_tr, sw_tr = X[train], Y[train], sw[train]
     data, X_mean, y_mean = prepare_path_data(X_tr, Y_tr, sw_tr, fit_intercept, rho,
                                              positive)
-    coefs, _, _ = path_on_data(data, rho, alphas, positive, tol, max_iter,
-                               compute_gaps=False)
+    coefs, _, _, n_unconverged = path_on_data(data, rho, alphas, positive, tol,
+                                              max_iter, compute_gaps=False)
     X_te, Y_te, sw_te = X[test], Y[test], sw[test]
     # Predictions for every alpha at once: (n_test, n_alphas * n_targets).
     n_alphas, n_targets, p = coefs.shape
     W = coefs.reshape(n_alphas * n_targets, p).T
     pred = np.asarray(X_te @ W).reshape(len(test), n_alphas, n_targets)
     pred += (y_mean[None, :] - coefs @ X_mean)[None, :, :]
-    return _score_predictions(pred, Y_te, sw_te, scorer, single)
+    return _score_predictions(pred, Y_te, sw_te, scorer, single), n_unconverged
 
 
 def _score_predictions(pred, Y, sw, scorer, single):
@@ -77,7 +90,38 @@ def _score_predictions(pred, Y, sw, scorer, single):
                             ys, sample_weight=sw) for a in range(pred.shape[1])])
 
 
-def _loo_l2(X, Y, sw, alphas, fit_intercept, scorer, single):
+def _loo_basis(X, Y, sw, fit_intercept):
+    """The decomposition behind every L2 leave-one-out error, in float64.
+
+    Returns ``(U, ev, Z, data, X_mean, y_mean)`` with ``Xt = U diag(sqrt(ev)) V^T``
+    restricted to the non-zero part of the spectrum (``ev`` above a relative
+    ``1e-12``, or the rounding level of the data's dtype), ``Z = U^T Yt``, and the
+    prepared float64 problem.  A dense design is centred explicitly (no
+    cancellation of large means) and decomposed by a thin SVD when it is tall,
+    by the eigendecomposition of its ``n x n`` kernel matrix when it is wide; a
+    sparse design by the smaller of its Gram and kernel matrices.
+    """
+    X64 = X.astype(np.float64) if X.dtype != np.float64 else X
+    data, X_mean, y_mean = prepare(X64, np.asarray(Y, dtype=np.float64),
+                                   np.asarray(sw, dtype=np.float64), fit_intercept)
+    n, p = data.shape
+    cutoff = max(_RANK_CUTOFF, np.finfo(X.dtype).eps * max(n, p))
+    if not data.sparse and n >= p:
+        U, sigma, _ = np.linalg.svd(data.X, full_matrices=False)
+        ev = sigma**2
+    elif p <= n:
+        ev, V = np.linalg.eigh(data.gram())
+        keep = ev > ev.max(initial=0.0) * cutoff
+        U = _apply(data, V[:, keep]) / np.sqrt(ev[keep])
+        ev = ev[keep]
+    else:
+        ev, U = np.linalg.eigh(data.kernel())
+    keep = ev > ev.max(initial=0.0) * cutoff
+    U, ev = U[:, keep], ev[keep]
+    return U, ev, U.T @ data.Yt, data, X_mean, y_mean
+
+
+def _loo_l2(X, Y, sw, alphas, eps, fit_intercept, scorer, single):
     """Leave-one-out scores of every L2 alpha from one decomposition.
 
     Refitting without sample ``i`` minimises the objective on the remaining
@@ -89,39 +133,40 @@ def _loo_l2(X, Y, sw, alphas, fit_intercept, scorer, single):
     (U^T yt)_k`` and ``H_ii = s_i / S + sum_k U_ik^2 f_ik`` with ``f_ik =
     sigma_k^2 / (sigma_k^2 + lambda_i)`` (the ``s_i / S`` only with an
     intercept).  A sample of weight zero does not change the fit: its
-    prediction is the full model's.
+    prediction is the full model's.  Everything is computed in float64.
+
+    ``alphas`` is the grid or, an int, the length of the spectral grid (see
+    :func:`skreg._path.alpha_grid`).  Returns the grid, the score of each alpha
+    and the squared leave-one-out errors (n_samples, n_alphas, n_targets).
     """
-    data, X_mean, y_mean = prepare(X, Y, sw, fit_intercept)     # rows are needed
+    U, ev, Z, data, X_mean, y_mean = _loo_basis(X, Y, sw, fit_intercept)
     S = data.n_weight
-    n, p = data.shape
-    if p <= n:
-        _, evals, basis, proj = l2_spectrum(data)
-        keep = evals > evals.max(initial=0.0) * max(data.shape) * np.finfo(float).eps
-        U = _apply(data, basis[:, keep]) / np.sqrt(evals[keep])
-        ev = evals[keep]
-    else:
-        evals, U, basis, proj = kernel_spectrum(data)
-        ev = evals
-    Yt = np.asarray(data.Yt, dtype=np.float64)
-    Z = U.T @ Yt
+    n = data.shape[0]
+    if isinstance(alphas, Integral):
+        bounds = (ev.max(), ev.min()) if ev.size else (0.0, 0.0)
+        alphas = alpha_grid(None, S, 0.0, alphas, eps, spectrum=bounds)
+    Y64 = np.asarray(Y, dtype=np.float64)
+    Yt = data.Yt
     U2 = U**2
-    sw64 = sw.astype(np.float64)
+    sw64 = np.asarray(sw, dtype=np.float64)
     h0 = sw64 / S if fit_intercept else np.zeros(n)
     pos = sw64 > 0
     root = np.sqrt(np.where(pos, sw64, 1.0))
     loo = np.empty((n, len(alphas), Y.shape[1]))
+    XtU = None if np.all(pos) else _rmatmat(data, U)       # Xt^T U = V diag(sigma)
     for a, alpha in enumerate(alphas):
         f = ev[None, :] / (ev[None, :] + alpha * (S - sw64)[:, None])
         h = h0 + np.einsum("ik,ik->i", U2, f)
         resid = (Yt - (U * f) @ Z) / root[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
-            loo[:, a] = Y - resid / (1.0 - h)[:, None]
+            loo[:, a] = Y64 - resid / (1.0 - h)[:, None]
         if not np.all(pos):
-            coef = (basis @ (proj / (evals + alpha * S)[:, None])).T
             rows = np.flatnonzero(~pos)
-            loo[rows, a] = (np.asarray(X[rows] @ coef.T)
+            coef = (XtU @ (Z / (ev + alpha * S)[:, None])).T
+            loo[rows, a] = (np.asarray(X[rows].astype(np.float64) @ coef.T)
                             + (y_mean - coef @ X_mean)[None, :])
-    return _score_predictions(loo, Y, sw, scorer, single), (Y[:, None, :] - loo) ** 2
+    scores = _score_predictions(loo, Y64, sw64, scorer, single)
+    return alphas, scores, (Y64[:, None, :] - loo) ** 2
 
 
 def _apply(data, V):
@@ -271,15 +316,12 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _check_params(self):
         check_option(self.penalty, "penalty", ("l2", "l1", "elasticnet"))
-        if isinstance(self.alphas, (Integral, np.integer)) and not isinstance(
-                self.alphas, bool):
-            check_scalar_param(self.alphas, "alphas", kind=Integral, low=1)
-        else:
-            _check_alphas(self.alphas)
+        check_alphas(self.alphas)
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=object))
         for r in ratios:
             check_scalar_param(r, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
-        check_scalar_param(self.eps, "eps", low=0.0, high=1.0, low_inclusive=False)
+        check_scalar_param(self.eps, "eps", low=0.0, high=1.0, low_inclusive=False,
+                           high_inclusive=False)
         check_bool(self.fit_intercept, "fit_intercept")
         check_scalar_param(self.max_iter, "max_iter", kind=Integral, low=1)
         check_scalar_param(self.tol, "tol", low=0.0)
@@ -288,7 +330,47 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return [penalty_ratio(self.penalty, 0.5)], False
         return [float(r) for r in ratios], np.ndim(self.l1_ratio) > 0
 
-    def fit(self, X, y, sample_weight=None):
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        ``groups`` (and any other metadata the splitter requests) given to
+        :meth:`fit` is routed to the ``split`` method of the ``cv`` splitter, as
+        in :class:`~sklearn.linear_model.LassoCV`.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing of :meth:`fit`'s metadata.
+        """
+        return (
+            MetadataRouter(owner=self.__class__.__name__)
+            .add_self_request(self)
+            .add(splitter=check_cv(self.cv),
+                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        )
+
+    def _split_params(self, params):
+        """The metadata for the splitter's ``split``, from ``fit``'s ``**params``.
+
+        With metadata routing enabled, whatever the splitter requests is routed
+        to it.  Without, ``groups`` is passed to ``split`` (as
+        :class:`~sklearn.model_selection.GridSearchCV` does) and anything else is
+        an error.
+        """
+        if get_config().get("enable_metadata_routing", False):
+            return process_routing(self, "fit", **params).splitter.split
+        unknown = sorted(set(params) - {"groups"})
+        if unknown:
+            raise TypeError(
+                f"RegularizedRegressorCV.fit got unexpected keyword argument(s) "
+                f"{unknown}: only 'groups' (for a group splitter such as GroupKFold) "
+                "is accepted, or enable metadata routing "
+                "(sklearn.set_config(enable_metadata_routing=True)) to route other "
+                "metadata to the splitter."
+            )
+        return {"groups": params["groups"]} if params.get("groups") is not None else {}
+
+    def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the grid, then refit on all the data at the best point.
 
         Parameters
@@ -299,6 +381,10 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, used in every fit and in every test-fold score.
+        **params : dict
+            Metadata for the cross-validation splitter, such as ``groups`` for
+            :class:`~sklearn.model_selection.GroupKFold`.  With metadata routing
+            enabled, whatever the splitter requests is routed to it.
 
         Returns
         -------
@@ -306,6 +392,11 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         ratios, ratio_list = self._check_params()
+        split_params = self._split_params(params)
+        with restore_on_error(self):
+            return self._fit(X, y, sample_weight, ratios, ratio_list, split_params)
+
+    def _fit(self, X, y, sample_weight, ratios, ratio_list, split_params):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
                              dtype=[np.float64, np.float32], multi_output=True,
                              y_numeric=True)
@@ -316,87 +407,145 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Y = y[:, None] if single else y
         sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
-
-        grids = []
-        for rho in ratios:
-            if isinstance(self.alphas, (Integral, np.integer)):
-                Xty = weighted_xty(X, Y, sw, self.fit_intercept)
-                grids.append(alpha_grid(Xty, float(sw.sum()), rho, int(self.alphas),
-                                        self.eps, self.positive))
-            else:
-                grids.append(_check_alphas(self.alphas))
+        alphas = check_alphas(self.alphas)
 
         loo = (self.cv is None and ratios == [0.0] and not self.positive
                and not (sp.issparse(X) and min(X.shape) > _MAX_DIRECT_SPARSE))
+        n_unconverged = n_fits = 0
         if loo:
-            scores, sq_errors = _loo_l2(X, Y, sw, grids[0], self.fit_intercept, scorer,
-                                        single)
+            grid, scores, sq_errors = _loo_l2(X, Y, sw, alphas, self.eps,
+                                              self.fit_intercept, scorer, single)
+            grids = [grid]
             table = scores[None, :, None]             # (n_ratios, n_alphas, 1)
             mse_path = sq_errors.mean(axis=2).T       # (n_alphas, n_samples)
         else:
-            folds = list(check_cv(5 if self.cv is None else self.cv).split(X, y))
+            grids = [self._grid(X, Y, sw, rho, alphas) for rho in ratios]
+            cv = check_cv(5 if self.cv is None else self.cv)
+            folds = list(cv.split(X, y, **split_params))
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(_fold_scores)(X, Y, sw, train, test, rho, grid, self.positive,
                                       self.fit_intercept, self.tol, self.max_iter,
                                       scorer, single)
                 for rho, grid in zip(ratios, grids) for train, test in folds)
-            table = np.array(results).reshape(len(ratios), len(folds), -1)
+            n_unconverged = sum(r[1] for r in results)
+            n_fits = len(results) * len(grids[0]) * Y.shape[1]
+            table = np.array([r[0] for r in results]).reshape(len(ratios), len(folds), -1)
             table = np.swapaxes(table, 1, 2)          # (n_ratios, n_alphas, n_folds)
             mse_path = table
+        if n_unconverged:
+            warnings.warn(
+                f"RegularizedRegressorCV: {n_unconverged} of {n_fits} (fold, alpha"
+                f"{', l1_ratio' if len(ratios) > 1 else ''}) fits did not reach a "
+                f"duality gap of tol * F(0) within max_iter={self.max_iter} "
+                "iterations, so their test scores are those of unconverged models. "
+                "Increase max_iter or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
         mean = table.mean(axis=2)
         best = np.argmin(mean) if scorer is None else np.argmax(mean)
         i_ratio, i_alpha = np.unravel_index(best, mean.shape)
-        self.alpha_ = float(grids[i_ratio][i_alpha])
-        self.l1_ratio_ = float(ratios[i_ratio])
-        self.alphas_ = np.array(grids) if ratio_list else grids[0]
+        grid = grids[i_ratio]
+        rho = float(ratios[i_ratio])
+        self._warn_at_edge(i_alpha, grid, rho, X, Y, sw, generated=isinstance(
+            alphas, Integral))
+        fitted = dict(alpha_=float(grid[i_alpha]), l1_ratio_=rho,
+                      alphas_=np.array(grids) if ratio_list else grids[0])
         if scorer is None:
-            self.mse_path_ = mse_path if (ratio_list or loo) else mse_path[0]
+            fitted["mse_path_"] = mse_path if (ratio_list or loo) else mse_path[0]
         else:
-            self.score_path_ = table if ratio_list else table[0]
-
-        self._refit(X, Y, sw, single, grids[i_ratio][:i_alpha + 1], sample_weight)
+            fitted["score_path_"] = table if ratio_list else table[0]
+        fitted.update(self._refit(X, Y, sw, single, rho, grid[:i_alpha + 1],
+                                  sample_weight))
+        for stale in ("mse_path_", "score_path_"):
+            if stale not in fitted and hasattr(self, stale):
+                delattr(self, stale)
+        for name, value in fitted.items():
+            setattr(self, name, value)
         return self
 
-    def _refit(self, X, Y, sw, single, grid, sample_weight):
-        """Fit all the data at the chosen point.
+    def _grid(self, X, Y, sw, rho, alphas):
+        """The alpha grid of ``rho`` computed on all the data (or the given one)."""
+        if not isinstance(alphas, Integral):
+            return alphas
+        if rho > 0:
+            Xty = weighted_xty(X, Y, sw, self.fit_intercept)
+            return alpha_grid(Xty, float(sw.sum(dtype=np.float64)), rho, alphas,
+                              self.eps, self.positive)
+        X64 = X.astype(np.float64) if X.dtype != np.float64 else X
+        data, _, _ = prepare_path_data(X64, np.asarray(Y, dtype=np.float64),
+                                       np.asarray(sw, dtype=np.float64),
+                                       self.fit_intercept, 0.0, False)
+        return alpha_grid(None, data.n_weight, 0.0, alphas, self.eps,
+                          spectrum=l2_grid_bounds(data))
+
+    def _warn_at_edge(self, index, grid, rho, X, Y, sw, generated):
+        """Warn when the chosen alpha is an end of the grid that is not a limit.
+
+        The generated L2 grid ends where the fit is essentially zero and
+        essentially least squares, and any L1 / elastic-net grid point at or above
+        ``alpha_max`` gives the all-zero model that every larger ``alpha`` gives
+        too; those ends are limits, beyond which nothing changes.  Any other end
+        of the grid may hide a better ``alpha`` beyond it.
+        """
+        if len(grid) < 2 or index not in (0, len(grid) - 1):
+            return
+        if rho == 0 and generated:
+            return
+        if index == 0 and rho > 0:
+            Xty = weighted_xty(X, Y, sw, self.fit_intercept)
+            if grid[0] >= alpha_max(Xty, float(sw.sum(dtype=np.float64)), rho,
+                                    self.positive) * (1 - 1e-12):
+                return
+        side = "largest" if index == 0 else "smallest"
+        hint = ("a larger largest alpha" if index == 0 else
+                "smaller alphas (a smaller eps)" if generated else "smaller alphas")
+        warnings.warn(
+            f"RegularizedRegressorCV: the chosen alpha_={grid[index]:.4g} is the "
+            f"{side} alpha of the grid, so the optimum may lie outside the grid; "
+            f"try {hint}.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    def _refit(self, X, Y, sw, single, rho, grid, sample_weight):
+        """Fit all the data at the chosen point; return the fitted attributes.
 
         L2: the closed form.  L1 / elastic net: the path down to ``alpha_`` with
         warm starts, which reaches a small ``alpha`` far more reliably than a
         cold start.
         """
-        if self.l1_ratio_ == 0.0 and not self.positive:
+        alpha = float(grid[-1])
+        if rho == 0.0 and not self.positive:
             model = RegularizedRegressor(
-                penalty="l2", alpha=self.alpha_, fit_intercept=self.fit_intercept,
+                penalty="l2", alpha=alpha, fit_intercept=self.fit_intercept,
                 max_iter=self.max_iter, tol=self.tol,
             ).fit(X, Y[:, 0] if single else Y, sample_weight=sample_weight)
-            self.coef_, self.intercept_ = model.coef_, model.intercept_
-            self.dual_gap_, self.n_iter_ = model.dual_gap_, model.n_iter_
-            return
-        rho = self.l1_ratio_
+            return dict(coef_=model.coef_, intercept_=model.intercept_,
+                        dual_gap_=model.dual_gap_, n_iter_=model.n_iter_)
         data, X_mean, y_mean = prepare_path_data(X, Y, sw, self.fit_intercept, rho,
                                                  self.positive)
-        coefs, gaps, n_iters = path_on_data(data, rho, grid, self.positive, self.tol,
-                                            self.max_iter)
-        coef, gap = coefs[-1], gaps[-1]
-        intercept = y_mean - coef @ X_mean
+        coefs, gaps, n_iters, _ = path_on_data(data, rho, grid, self.positive,
+                                               self.tol, self.max_iter)
+        coef, gap = coefs[-1].astype(X.dtype, copy=False), gaps[-1]
+        intercept = (y_mean - coef @ X_mean).astype(X.dtype, copy=False)
+        check_finite_model(coef, intercept)
         limit = [self.tol * 0.5 * data.target_stats(data.target(k))[1]
                  for k in range(data.n_targets)]
         if np.any(gap > np.array(limit)):
             warnings.warn(
-                f"RegularizedRegressorCV: the refit at alpha={self.alpha_:.4g} did not "
+                f"RegularizedRegressorCV: the refit at alpha={alpha:.4g} did not "
                 f"converge (duality gap {gap.max():.3g} above tol * F(0) after "
                 f"max_iter={self.max_iter}). Increase max_iter or loosen tol.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         if single:
-            self.coef_, self.intercept_ = coef[0], float(intercept[0])
-            self.dual_gap_, self.n_iter_ = float(gap[0]), int(n_iters[:, 0].sum())
-        else:
-            self.coef_, self.intercept_ = coef, intercept
-            self.dual_gap_ = gap
-            self.n_iter_ = [int(i) for i in n_iters.sum(axis=0)]
+            return dict(coef_=coef[0], intercept_=intercept[0],
+                        dual_gap_=float(gap[0]), n_iter_=int(n_iters[:, 0].sum()))
+        return dict(coef_=coef, intercept_=intercept, dual_gap_=gap,
+                    n_iter_=[int(i) for i in n_iters.sum(axis=0)])
 
     def predict(self, X):
         """Predict with the refitted linear model.

@@ -1,6 +1,6 @@
 """Weighted least squares: the data term of :class:`skreg.RegularizedRegressor`.
 
-The objective (``SPEC.md``) is
+The objective of :class:`skreg.RegularizedRegressor` is
 
 .. math::
 
@@ -54,6 +54,7 @@ class LeastSquares:
         self.sparse = sp.issparse(X)
         self.shape = X.shape
         self.dtype = X.dtype
+        self.out_dtype = X.dtype
 
     def columns(self, cols):
         """The same problem restricted to the features ``cols``."""
@@ -74,6 +75,33 @@ class LeastSquares:
         r = yt - self.matvec(w) if np.any(w) else yt.copy()
         S = self.n_weight
         return self.rmatvec(r) / S, float(r @ r) / S, float(r @ yt) / S
+
+    def correlations64(self, w, yt):
+        """:meth:`correlations` with every product accumulated in float64."""
+        w = _f64(np.asarray(w))
+        yt = _f64(yt)
+        r = yt - self._matvec64(w) if np.any(w) else yt.copy()
+        S = self.n_weight
+        return self._rmatvec64(r) / S, float(r @ r) / S, float(r @ yt) / S
+
+    def target_stats64(self, yt):
+        """``|yt|^2 / S`` in float64."""
+        yt = _f64(yt)
+        return float(yt @ yt) / self.n_weight
+
+    def _matvec64(self, w):
+        X = self.X
+        out = (X @ w) if X.dtype == np.float64 else _f64(X) @ w
+        if self.offset is not None:
+            out -= _f64(self.sqrt_sw) * (_f64(self.offset) @ w)
+        return np.asarray(out)
+
+    def _rmatvec64(self, u):
+        X = self.X
+        out = (X.T @ u) if X.dtype == np.float64 else _f64(X).T @ u
+        if self.offset is not None:
+            out -= _f64(self.offset) * (_f64(self.sqrt_sw) @ u)
+        return np.asarray(out).ravel()
 
     def matvec(self, w):
         """``Xt @ w`` for ``w`` of shape (n_features,)."""
@@ -190,11 +218,13 @@ class GramLeastSquares:
     gram_mode = True
     sparse = False
 
-    def __init__(self, G, C, YY, n_weight, shape, dtype):
+    def __init__(self, G, C, YY, n_weight, shape, dtype, out_dtype=None):
         self.G, self.C, self.YY = G, C, YY
         self.n_weight = float(n_weight)
         self.shape = shape
         self.dtype = dtype
+        # the dtype of the data the statistics came from: the answer's dtype
+        self.out_dtype = np.dtype(dtype if out_dtype is None else out_dtype)
         self.n_targets = C.shape[1]
 
     def target(self, k):
@@ -209,6 +239,20 @@ class GramLeastSquares:
         cw = float(t.c @ w)
         rr = max(t.yy - 2.0 * cw + float(w @ Gw), 0.0)
         return (t.c - Gw) / S, rr / S, (t.yy - cw) / S
+
+    def correlations64(self, w, t):
+        """:meth:`correlations` in float64."""
+        G, c = _f64(self.G), _f64(np.asarray(t.c))
+        w = _f64(np.asarray(w))
+        S = self.n_weight
+        Gw = G @ w
+        cw = float(c @ w)
+        rr = max(t.yy - 2.0 * cw + float(w @ Gw), 0.0)
+        return (c - Gw) / S, rr / S, (t.yy - cw) / S
+
+    def target_stats64(self, t):
+        """``|yt|^2 / S`` (kept in float64)."""
+        return float(t.yy) / self.n_weight
 
     def cross(self, rows, cols):
         return self.G[np.ix_(rows, cols)]
@@ -240,6 +284,13 @@ def prepare_gram(X, y, sample_weight, fit_intercept):
     """
     dtype = X.dtype
     n, p = X.shape
+    if dtype != np.float64:
+        # float32 data: the statistics are accumulated in float64 (a block of
+        # rows at a time), so the problem solved is the data's, not its rounding.
+        from ._streaming import SufficientStatistics
+
+        stats = SufficientStatistics.from_chunk(X, y, sample_weight, fit_intercept)
+        return stats.problem(out_dtype=dtype)
     sw = np.asarray(sample_weight, dtype=dtype)
     n_weight = float(sw.sum(dtype=np.float64))
     unit = bool(np.all(sw == 1))
@@ -270,7 +321,45 @@ def prepare_gram(X, y, sample_weight, fit_intercept):
         if not sp.issparse(X) and np.any(np.diag(G) < 1e-6 * diag):
             Xc = (X - X_mean) if unit else (X - X_mean) * np.sqrt(sw)[:, None]
             G = Xc.T @ Xc
+    check_no_overflow(X_mean, y_mean, np.diag(G), C, YY)
     return GramLeastSquares(G, C, YY, n_weight, (n, p), dtype), X_mean, y_mean
+
+
+def check_no_overflow(*arrays):
+    """Raise a ``ValueError`` when statistics of finite data overflowed.
+
+    Values near the largest float of their dtype have sums and squares beyond
+    it; nothing solved from such statistics is meaningful.
+    """
+    if all(np.all(np.isfinite(a)) for a in arrays):
+        return
+    raise ValueError(
+        "The data overflow the floating-point range: every value is finite, but "
+        "their sums or squares are not. Scale X and y (for example with "
+        "StandardScaler, or by dividing by a large constant) and fit again."
+    )
+
+
+_ROW_BLOCK = 8192
+
+
+def weighted_mean64(X, sw):
+    """Column means of ``X`` weighted by ``sw``, accumulated in float64.
+
+    A float32 dense ``X`` is converted a block of rows at a time, so no float64
+    copy of the whole matrix is made.
+    """
+    sw = np.asarray(sw, dtype=np.float64)
+    total = float(sw.sum())
+    if sp.issparse(X):
+        return np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
+    if X.dtype == np.float64:
+        return (sw @ X) / total
+    out = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], _ROW_BLOCK):
+        block = X[start:start + _ROW_BLOCK]
+        out += sw[start:start + _ROW_BLOCK] @ block.astype(np.float64)
+    return out / total
 
 
 def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
@@ -290,7 +379,9 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
     data : LeastSquares
         Holds the design and the targets ``yt = sqrt(s) * (y - ybar)``.
     X_mean : ndarray of shape (n_features,)
+        Weighted column means, float64 whatever the data's dtype.
     y_mean : ndarray of shape (n_targets,)
+        Weighted target means, float64.
     """
     dtype = X.dtype
     sw = np.asarray(sample_weight, dtype=dtype)
@@ -299,20 +390,16 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
     unit = bool(np.all(sw == 1))
     n_features = X.shape[1]
     if fit_intercept:
-        y_mean = (sw @ y) / n_weight
-        if sp.issparse(X):
-            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel() / dtype.type(n_weight)
-        else:
-            X_mean = (sw @ X) / dtype.type(n_weight)
+        X_mean = weighted_mean64(X, sample_weight)
+        y_mean = weighted_mean64(y, sample_weight)
     else:
-        y_mean = np.zeros(y.shape[1], dtype=dtype)
-        X_mean = np.zeros(n_features, dtype=dtype)
-    y_mean = y_mean.astype(dtype, copy=False)
-    X_mean = X_mean.astype(dtype, copy=False)
+        X_mean = np.zeros(n_features)
+        y_mean = np.zeros(y.shape[1])
 
-    yt = y - y_mean if fit_intercept else y.copy()
+    yt = (y - y_mean).astype(dtype, copy=False) if fit_intercept else y.copy()
     if not unit:
         yt *= sqrt_sw[:, None]
+    check_no_overflow(X_mean, y_mean, np.einsum("ij,ij->j", yt, yt))
 
     if sp.issparse(X):
         Xs = X.astype(dtype, copy=True)
@@ -326,7 +413,7 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
         else:
             Xd = X
         if fit_intercept:
-            Xd -= X_mean
+            Xd -= X_mean            # in float64, rounded once to the data's dtype
         if not unit:
             Xd *= sqrt_sw[:, None]
         data = LeastSquares(Xd, yt, sqrt_sw, n_weight)
@@ -368,6 +455,23 @@ def duality_gap(w, v, rr, ry, penalty, curvature):
 
 
 def residual_gap(data, yt, w, penalty):
-    """Duality gap of ``P`` at ``w`` for the target ``yt`` of ``data``."""
-    v, rr, ry = data.correlations(w, yt)
-    return duality_gap(w, v, rr, ry, penalty, data.curvature())[2]
+    """Duality gap of ``P`` at ``w`` for the target ``yt`` of ``data``, in float64.
+
+    This is the certificate every solver's answer is judged by: the residual is
+    recomputed from the data (no running update that may have drifted) and every
+    product is accumulated in float64, whatever the data's dtype, so the gap
+    bounds the true suboptimality of ``w`` even when the solver itself ran in
+    float32.
+    """
+    v, rr, ry = data.correlations64(w, yt)
+    return duality_gap(np.asarray(w, dtype=np.float64), v, rr, ry, penalty,
+                       data.curvature())[2]
+
+
+def zero_objective(data, yt):
+    """``P(0) = |yt|^2 / (2S)``, the scale of ``tol``, in float64."""
+    return 0.5 * data.target_stats64(yt)
+
+
+def _f64(a):
+    return a if a.dtype == np.float64 else a.astype(np.float64)

@@ -13,9 +13,11 @@
 :func:`l2_spectrum` are shared with :class:`skreg.RegularizedRegressorCV`.
 """
 
-from numbers import Integral
+import warnings
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._datafit import prepare, prepare_gram, residual_gap
@@ -28,27 +30,61 @@ from ._validation import (
     check_scalar_param,
 )
 
-# glmnet's convention: the top of a pure-L2 grid is the alpha_max of l1_ratio=1e-3.
-_L2_GRID_RATIO = 1e-3
-
-
 def penalty_ratio(penalty, l1_ratio):
     """The ``rho`` of a penalty name (``l1_ratio`` for the elastic net)."""
     return {"l1": 1.0, "l2": 0.0}.get(penalty, l1_ratio)
 
 
-def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False):
-    """``n_alphas`` values from the largest useful ``alpha`` down to ``eps`` times it.
+def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None):
+    """The default grid: ``n_alphas`` values, decreasing, geometrically spaced.
 
-    For an L1 part (``rho > 0``) the top is ``alpha_max``, where every coefficient
-    is zero; for a pure L2 penalty it is the ``alpha_max`` of ``rho = 1e-3``.
-    Descending, geometrically spaced; a zero ``X^T y`` gives a grid of ones
-    times ``eps``-spacing below 1.
+    * With an L1 part (``rho > 0``): from ``alpha_max``, where every coefficient
+      is zero, down to ``eps * alpha_max``.
+    * Pure L2 (``rho = 0``): from the spectrum ``d`` of the centred, weighted
+      Gram matrix (``spectrum``, its non-zero eigenvalues, see
+      :func:`l2_grid_bounds`).  The L2 fit shrinks the least-squares
+      coefficient along the k-th eigenvector by ``d_k / (d_k + alpha S)``; the
+      grid runs from where even the largest is shrunk to ``eps`` of its value
+      (the fit is essentially zero) down to where even the smallest keeps
+      ``1 - eps`` of it (the fit is essentially least squares).
     """
-    top = alpha_max(Xty, n_weight, rho if rho > 0 else _L2_GRID_RATIO, positive)
-    if not top > 0:
-        top = 1.0
-    return np.geomspace(top, top * eps, n_alphas)
+    if rho > 0:
+        top = alpha_max(Xty, n_weight, rho, positive)
+        if not top > 0:
+            top = 1.0
+        return np.geomspace(top, top * eps, n_alphas)
+    d_max, d_min = spectrum
+    if not d_max > 0:                      # X is constant: any alpha gives w = 0
+        d_max = d_min = n_weight
+    top = d_max * (1.0 - eps) / (eps * n_weight)
+    bottom = d_min * eps / ((1.0 - eps) * n_weight)
+    return np.geomspace(top, min(bottom, top), n_alphas)
+
+
+# Eigenvalues below this fraction of the largest count as zero (rounding noise of a
+# rank-deficient design), and bound the grid when only the largest is computed.
+_RANK_CUTOFF = 1e-12
+_LANCZOS_RANGE = 1e-6
+
+
+def l2_grid_bounds(data):
+    """``(d_max, d_min)``: the largest and smallest non-zero eigenvalues of
+    ``Xt^T Xt`` (the centred, weighted design), in float64.
+
+    From the smaller of the Gram and kernel matrices; for a sparse design too
+    large for a dense decomposition, the largest by Lanczos and ``d_min =
+    1e-6 d_max``.
+    """
+    n, p = data.shape
+    if data.sparse and min(n, p) > _MAX_DIRECT_SPARSE:
+        top = data.lipschitz() * data.n_weight
+        return top, top * _LANCZOS_RANGE
+    M = data.gram() if (p <= n or data.gram_mode) else data.kernel()
+    evals = np.linalg.eigvalsh(np.asarray(M, dtype=np.float64))
+    top = float(evals[-1]) if evals.size else 0.0
+    cutoff = max(_RANK_CUTOFF, np.finfo(data.dtype).eps * max(n, p))
+    nonzero = evals[evals > top * cutoff]
+    return top, float(nonzero[0]) if nonzero.size else top
 
 
 def weighted_xty(X, Y, sw, fit_intercept):
@@ -134,7 +170,9 @@ def path_on_data(data, rho, alphas, positive, tol, max_iter, coef_init=None,
     """Solutions of the prepared problem ``data`` for each alpha (descending).
 
     Returns ``coefs`` (n_alphas, n_targets, n_features), ``gaps`` (n_alphas,
-    n_targets; NaN when not computed) and ``n_iters`` (n_alphas, n_targets).
+    n_targets; NaN when not computed), ``n_iters`` (n_alphas, n_targets) and
+    ``n_unconverged``, the number of (alpha, target) fits whose duality gap is
+    above ``tol`` times the objective at 0.
     """
     n_alphas = len(alphas)
     n_targets, n_features = data.n_targets, data.shape[1]
@@ -143,37 +181,60 @@ def path_on_data(data, rho, alphas, positive, tol, max_iter, coef_init=None,
     smooth = rho == 0 and not positive
     direct = not (data.sparse and min(data.shape) > _MAX_DIRECT_SPARSE)
     if smooth and direct:
-        coefs = l2_coefs(l2_spectrum(data), alphas, data.n_weight).astype(data.dtype)
+        coefs = l2_coefs(l2_spectrum(data), alphas, data.n_weight).astype(
+            data.out_dtype)
         if compute_gaps:
             for i, alpha in enumerate(alphas):
                 pen = ElasticNetPenalty(alpha, 0.0)
                 gaps[i] = [residual_gap(data, data.target(k), coefs[i, k], pen)
                            for k in range(n_targets)]
-        return coefs, gaps, n_iters
+        return coefs, gaps, n_iters, 0
     solver = "cg" if smooth else "working_set"
-    coefs = np.empty((n_alphas, n_targets, n_features), dtype=data.dtype)
+    coefs = np.empty((n_alphas, n_targets, n_features), dtype=data.out_dtype)
     w = coef_init
     caches = [{} for _ in range(n_targets)]
+    n_unconverged = 0
     for i, alpha in enumerate(alphas):
         result = solve(data, ElasticNetPenalty(alpha, rho, positive), solver, tol,
                        max_iter, w, caches)
         coefs[i] = w = result.coef
         gaps[i] = result.gap
         n_iters[i] = result.n_iter
-    return coefs, gaps, n_iters
+        n_unconverged += int(np.count_nonzero(~result.converged_targets))
+    return coefs, gaps, n_iters, n_unconverged
 
 
-def _check_alphas(alphas):
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
-    if alphas.size == 0:
+def check_alphas(alphas):
+    """``alphas`` as an int (the length of a generated grid) or a decreasing array.
+
+    Raises a ``TypeError`` naming ``alphas`` for anything but an int or a sequence
+    of real numbers (a string among them is an error, not a number), and a
+    ``ValueError`` for values that are not positive and finite.
+    """
+    if isinstance(alphas, (Integral, np.integer)) and not isinstance(alphas, bool):
+        return check_scalar_param(alphas, "alphas", kind=Integral, low=1)
+    if isinstance(alphas, (str, bytes)) or np.ndim(alphas) == 0:
+        raise TypeError(
+            "Parameter 'alphas' must be an int (the number of grid points) or an "
+            f"array-like of positive numbers, got {alphas!r}."
+        )
+    values = list(np.ravel(np.asarray(alphas, dtype=object)))
+    for value in values:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
+            raise TypeError(
+                "Parameter 'alphas' must contain real numbers only, got "
+                f"{value!r} of type {type(value).__name__} in {alphas!r}."
+            )
+    out = np.asarray(values, dtype=np.float64)
+    if out.size == 0:
         raise ValueError("alphas must contain at least one value.")
-    if not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
-        raise ValueError(f"alphas must be positive and finite, got {alphas!r}.")
-    return np.sort(alphas)[::-1]
+    if not np.all(np.isfinite(out)) or np.any(out <= 0):
+        raise ValueError(f"alphas must be positive and finite, got {out!r}.")
+    return np.sort(out)[::-1]
 
 
-def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
-                        n_alphas=100, eps=1e-3, fit_intercept=True,
+def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
+                        eps=1e-3, fit_intercept=True,
                         sample_weight=None, positive=False, tol=1e-4,
                         max_iter=1000, return_intercept=False, return_n_iter=False):
     r"""Compute the coefficients of :class:`RegularizedRegressor` along a grid of ``alpha``.
@@ -201,15 +262,19 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
         The penalty, as in :class:`RegularizedRegressor`.
     l1_ratio : float, default=0.5
         ``rho`` for ``penalty="elasticnet"``, in (0, 1].
-    alphas : array-like of float, default=None
-        The grid; sorted into decreasing order.  None: ``n_alphas`` values
-        spaced geometrically from ``alpha_max`` (the smallest ``alpha`` with all
-        coefficients zero) down to ``eps * alpha_max``; for ``"l2"``, from the
-        ``alpha_max`` of ``l1_ratio=1e-3`` (glmnet's convention).
-    n_alphas : int, default=100
-        Length of the default grid.
+    alphas : int or array-like of float, default=100
+        An int: the number of values of a generated grid (as in
+        :class:`RegularizedRegressorCV`), spaced geometrically; an array: the
+        grid itself, sorted into decreasing order.  With an L1 part the
+        generated grid runs from ``alpha_max`` (the smallest ``alpha`` with all
+        coefficients zero) down to ``eps * alpha_max``.  For ``"l2"`` it runs
+        from where the fit is essentially zero to where it is essentially least
+        squares (see Notes).
     eps : float, default=1e-3
-        Ratio of the smallest to the largest ``alpha`` of the default grid.
+        With an L1 part, the ratio of the smallest to the largest ``alpha`` of a
+        generated grid.  For ``"l2"``, the largest ``alpha`` shrinks every
+        least-squares component to at most ``eps`` of its value, the smallest
+        keeps at least ``1 - eps`` of every one.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -261,12 +326,19 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
     L2 on sparse ``X`` too large to decompose, each ``alpha`` is solved by
     conjugate gradients warm-started from the previous one.
 
+    The generated L2 grid follows from the same decomposition: the component
+    along the k-th eigenvector is the least-squares one times ``d_k / (d_k +
+    alpha S)``, so the grid starts at ``alpha = d_max (1 - eps) / (eps S)`` and
+    ends at ``alpha = d_min eps / ((1 - eps) S)``, with ``d_min`` the smallest
+    non-zero eigenvalue.  (For a sparse ``X`` too large to decompose, ``d_min``
+    is taken as ``1e-6 d_max``.)
+
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes
     >>> from skreg import regularization_path
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> alphas, coefs, gaps = regularization_path(X, y, penalty="l1", n_alphas=5)
+    >>> alphas, coefs, gaps = regularization_path(X, y, penalty="l1", alphas=5)
     >>> coefs.shape
     (10, 5)
     >>> [int((coefs[:, k] != 0).sum()) for k in range(5)]
@@ -274,7 +346,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
     """
     check_option(penalty, "penalty", [p for p in PENALTIES if p is not None])
     check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
-    check_scalar_param(n_alphas, "n_alphas", kind=Integral, low=1)
+    alphas = check_alphas(alphas)
     check_scalar_param(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
     check_bool(fit_intercept, "fit_intercept")
     check_bool(positive, "positive")
@@ -289,13 +361,21 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=None,
     rho = penalty_ratio(penalty, l1_ratio)
 
     data, X_mean, y_mean = prepare_path_data(X, Y, sw, fit_intercept, rho, positive)
-    if alphas is None:
+    if isinstance(alphas, Integral):
         Xty = np.column_stack([data.target_stats(data.target(k))[0]
                                for k in range(data.n_targets)]) * data.n_weight
-        alphas = alpha_grid(Xty, data.n_weight, rho, n_alphas, eps, positive)
-    else:
-        alphas = _check_alphas(alphas)
-    coefs, gaps, n_iters = path_on_data(data, rho, alphas, positive, tol, max_iter)
+        alphas = alpha_grid(Xty, data.n_weight, rho, alphas, eps, positive,
+                            None if rho > 0 else l2_grid_bounds(data))
+    coefs, gaps, n_iters, n_unconverged = path_on_data(data, rho, alphas, positive,
+                                                       tol, max_iter)
+    if n_unconverged:
+        warnings.warn(
+            f"regularization_path: {n_unconverged} of {len(alphas) * Y.shape[1]} fits "
+            f"did not reach a duality gap of tol * F(0) within max_iter={max_iter} "
+            "iterations (see the returned dual_gaps). Increase max_iter or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     intercepts = y_mean[None, :] - coefs @ X_mean           # (n_alphas, n_targets)
 
     def layout(a):      # (n_alphas, n_targets, ...) -> enet_path's layout

@@ -16,6 +16,7 @@ from ._solvers import SOLVERS, check_solver, select_solver, solve, use_gram
 from ._streaming import SufficientStatistics, check_size
 from ._validation import (
     check_bool,
+    restore_on_error,
     check_option,
     check_sample_weight,
     check_scalar_param,
@@ -84,8 +85,9 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients ``w``; 2-D when ``y`` is 2-D.
-    intercept_ : float or ndarray of shape (n_targets,)
-        The intercept ``b`` (0.0 when ``fit_intercept=False``).
+    intercept_ : numpy scalar or ndarray of shape (n_targets,)
+        The intercept ``b`` (0 when ``fit_intercept=False``), in the dtype of
+        the data (``numpy.float32`` for float32 data).
     n_iter_ : int or list of int
         Iterations run (1 for the closed form); one per target when ``y`` is 2-D.
     dual_gap_ : float or ndarray of shape (n_targets,)
@@ -194,8 +196,18 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
-        if is_dask_collection(X) or is_dask_collection(y):
-            return self._fit_dask(X, y, sample_weight)
+        with restore_on_error(self):
+            if is_dask_collection(X) or is_dask_collection(y):
+                fitted = self._fit_dask(X, y, sample_weight)
+            else:
+                fitted = self._fit_arrays(X, y, sample_weight)
+            self._publish(fitted)
+            for name in ("_stats", "_stats_single", "_stats_dtype"):
+                if hasattr(self, name):     # fit ends any partial_fit stream
+                    delattr(self, name)
+        return self
+
+    def _fit_arrays(self, X, y, sample_weight):
         X, y = validate_data(
             self,
             X,
@@ -226,10 +238,7 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         else:
             data, X_mean, y_mean = prepare(X, Y, sw, self.fit_intercept, self.copy_X)
         result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
-        if hasattr(self, "_stats"):
-            del self._stats          # fit starts any later partial_fit afresh
-        self._store(result, X_mean, y_mean, single, X.dtype, solver)
-        return self
+        return self._fitted_attributes(result, X_mean, y_mean, single, X.dtype, solver)
 
     def _fit_dask(self, X, y, sample_weight):
         """``fit`` for dask collections: statistics by dask, the solve here."""
@@ -238,19 +247,17 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if stats.weight <= 0:
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive.")
-        self.n_features_in_ = stats.xx.shape[0]
+        fitted = self._solve_statistics(stats, single, dtype,
+                                        warm=self.warm_start and hasattr(self, "coef_"))
+        fitted["n_features_in_"] = stats.xx.shape[0]
         if names is not None and all(isinstance(c, str) for c in names):
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+            fitted["feature_names_in_"] = np.asarray(names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self._solve_statistics(stats, single, dtype,
-                               warm=self.warm_start and hasattr(self, "coef_"))
-        if hasattr(self, "_stats"):
-            del self._stats
-        return self
+        return fitted
 
     def _solve_statistics(self, stats, single, dtype, warm):
-        """Solve from sufficient statistics and set the fitted attributes."""
+        """Solve from sufficient statistics; return the fitted attributes."""
         data, X_mean, y_mean = stats.problem()
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
         # Conjugate gradients work on the rows; from the statistics the same
@@ -264,35 +271,53 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if prev.shape == (data.n_targets, data.shape[1]):
                 coef_init = prev
         result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
-        self._store(result, X_mean, y_mean, single, dtype, solver)
+        return self._fitted_attributes(result, X_mean, y_mean, single, dtype, solver)
 
-    def _store(self, result, X_mean, y_mean, single, dtype, solver):
-        """Set the fitted attributes from a solver result."""
-        if not result.converged:
+    def _fitted_attributes(self, result, X_mean, y_mean, single, dtype, solver):
+        """The fitted attributes from a solver result (checked, not yet set)."""
+        n_targets = result.coef.shape[0]
+        coef = result.coef.astype(dtype, copy=False)
+        gap = np.array(result.gap, dtype=np.float64)
+        if self.fit_intercept:
+            exact = y_mean - coef.astype(np.float64) @ X_mean
+            intercept = exact.astype(dtype)
+            # F(w, b) = P(w) + (b - b*(w))^2 / 2: the rounding of the stored
+            # intercept adds to what the certificate of P bounds
+            gap += 0.5 * (intercept - exact) ** 2
+        else:
+            intercept = np.zeros(n_targets, dtype=dtype)
+        check_finite_model(coef, intercept)
+        if result.precision_limited:
+            warnings.warn(
+                f"RegularizedRegressor (solver={solver!r}) cannot reach tol={self.tol:g} "
+                "in float32 arithmetic: its duality gap, computed in float64 from a "
+                f"fresh residual, is {np.max(result.gap):.3g}, above tol * F(0). Fit "
+                "float64 data (X.astype(np.float64)) for this tolerance, or loosen "
+                "tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        elif not result.converged:
             warnings.warn(
                 f"RegularizedRegressor (solver={solver!r}) did not converge: the "
                 f"duality gap {np.max(result.gap):.3g} is above tol * F(0) after "
                 f"{max(result.n_iter)} iterations (max_iter={self.max_iter}). Increase "
                 "max_iter, loosen tol, or scale the features.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        n_targets = result.coef.shape[0]
-        coef = result.coef.astype(dtype, copy=False)
-        intercept = ((y_mean - coef @ X_mean).astype(dtype, copy=False)
-                     if self.fit_intercept else np.zeros(n_targets, dtype=dtype))
         if single:
-            self.coef_ = coef[0]
-            self.intercept_ = float(intercept[0])
-            self.n_iter_ = int(result.n_iter[0])
-            self.dual_gap_ = float(result.gap[0])
-        else:
-            self.coef_ = coef
-            self.intercept_ = intercept
-            self.n_iter_ = [int(i) for i in result.n_iter]
-            self.dual_gap_ = result.gap
-        self.solver_ = solver
-        return self
+            return dict(coef_=coef[0], intercept_=intercept[0],
+                        n_iter_=int(result.n_iter[0]), dual_gap_=float(gap[0]),
+                        solver_=solver)
+        return dict(coef_=coef, intercept_=intercept,
+                    n_iter_=[int(i) for i in result.n_iter], dual_gap_=gap,
+                    solver_=solver)
+
+    def _publish(self, fitted):
+        """Set the fitted attributes together."""
+        for name, value in fitted.items():
+            setattr(self, name, value)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Add a chunk of rows and refit exactly on all the rows seen so far.
@@ -303,9 +328,15 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         number of chunks it equals ``fit`` on all of them, for every penalty,
         with intercept and weights.  Memory is O(n_features^2), independent of
         the number of rows; a ``ValueError`` says how much when that is too much.
-        ``fit`` discards the statistics; the next ``partial_fit`` starts afresh.
         ``solver="cg"`` (which needs the rows) solves the same system by the
         closed form here.
+
+        ``fit`` keeps no statistics (they would cost a pass over the data and
+        O(n_features^2) memory that most fits do not need), so a ``partial_fit``
+        that follows ``fit`` starts a new stream: the model is then fitted on
+        the chunks given to ``partial_fit`` only, and a ``UserWarning`` says so.
+        To stream the rows that ``fit`` would have seen, pass them to
+        ``partial_fit`` as the first chunk instead.
 
         Parameters
         ----------
@@ -322,9 +353,23 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             The updated estimator.
         """
         self._check_params()
-        stats = getattr(self, "_stats", None)
-        first = stats is None
+        with restore_on_error(self):
+            fitted = self._partial_fit(X, y, sample_weight)
+            self._publish(fitted)
+        return self
+
+    def _partial_fit(self, X, y, sample_weight):
+        first = not hasattr(self, "_stats")
         if first:
+            if hasattr(self, "coef_"):
+                warnings.warn(
+                    "partial_fit after fit starts a new stream: fit keeps no "
+                    "statistics of its data, so the model is now fitted on the "
+                    "chunks given to partial_fit only. Pass the first rows to "
+                    "partial_fit instead of fit to include them.",
+                    UserWarning,
+                    stacklevel=3,
+                )
             n_features = np.shape(X)[1] if len(np.shape(X)) == 2 else None
             n_targets = 1 if np.ndim(y) == 1 else np.shape(y)[1]
             if n_features is not None:
@@ -338,10 +383,11 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if sample_weight is not None else np.ones(X.shape[0])
         if first:
             stats = SufficientStatistics(X.shape[1], Y.shape[1], self.fit_intercept)
-            self._stats_single = y.ndim == 1
-            self._stats_dtype = X.dtype
+            single, dtype = y.ndim == 1, X.dtype.name
         else:
-            if Y.shape[1] != stats.xy.shape[1] or (y.ndim == 1) != self._stats_single:
+            stats = SufficientStatistics.from_state(self._stats)
+            single, dtype = self._stats_single, self._stats_dtype
+            if Y.shape[1] != stats.xy.shape[1] or (y.ndim == 1) != single:
                 raise ValueError(
                     f"y has {Y.shape[1]} target(s) but earlier chunks had "
                     f"{stats.xy.shape[1]}; every chunk must have the same targets."
@@ -353,14 +399,13 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                     f"fit_intercept={stats.fit_intercept}."
                 )
         stats.update(X, Y, sw)
-        self._stats = stats
         if stats.weight <= 0:
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive over the chunks seen so far.")
-
-        self._solve_statistics(stats, self._stats_single, self._stats_dtype,
-                               warm=not first and hasattr(self, "coef_"))
-        return self
+        fitted = self._solve_statistics(stats, single, np.dtype(dtype),
+                                        warm=not first and hasattr(self, "coef_"))
+        fitted.update(_stats=stats.state(), _stats_single=single, _stats_dtype=dtype)
+        return fitted
 
     def predict(self, X):
         """Predict with the fitted linear model.
@@ -377,6 +422,23 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             array or DataFrame.
         """
         return linear_predict(self, X)
+
+
+def check_finite_model(coef, intercept):
+    """Raise a ``ValueError`` rather than store a non-finite model.
+
+    Finite data whose sums or squares exceed the floating-point range (values
+    near ``np.finfo(dtype).max``) make the statistics infinite and the solution
+    NaN; the remedy is to scale the data.
+    """
+    if np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept)):
+        return
+    raise ValueError(
+        "The fit produced non-finite coefficients: the data overflow the "
+        "floating-point range (their sums or squares are infinite, although every "
+        "value is finite). Scale X and y (for example with StandardScaler, or by "
+        "dividing by a large constant) and fit again."
+    )
 
 
 def linear_predict(estimator, X):

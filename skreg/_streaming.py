@@ -63,6 +63,31 @@ class SufficientStatistics:
         self.xy = np.zeros((n_features, n_targets))
         self.yy = np.zeros(n_targets)
 
+    _FIELDS = ("n_samples", "weight", "x_mean", "y_mean", "xx", "xy", "yy")
+
+    def state(self):
+        """The statistics as a dict of plain numbers and arrays (copies).
+
+        What an estimator keeps between calls to ``partial_fit``: plain types
+        only, so that a model saved with ``skops.io`` needs no class of this
+        package trusted to load.
+        """
+        out = {name: np.copy(getattr(self, name)) if isinstance(
+            getattr(self, name), np.ndarray) else getattr(self, name)
+            for name in self._FIELDS}
+        out["fit_intercept"] = self.fit_intercept
+        return out
+
+    @classmethod
+    def from_state(cls, state):
+        """Statistics from :meth:`state` (copies, so updates leave it untouched)."""
+        stats = cls(state["xx"].shape[0], state["xy"].shape[1], state["fit_intercept"])
+        for name in cls._FIELDS:
+            value = state[name]
+            setattr(stats, name, np.array(value) if isinstance(value, np.ndarray)
+                    else value)
+        return stats
+
     @classmethod
     def from_chunk(cls, X, Y, sw, fit_intercept):
         """The statistics of one chunk, centred on its own means."""
@@ -145,9 +170,13 @@ class SufficientStatistics:
         """Merge a chunk: ``X`` (dense or sparse), ``Y`` (n, n_targets), weights."""
         return self.merge(SufficientStatistics.from_chunk(X, Y, sw, self.fit_intercept))
 
-    def problem(self):
-        """The accumulated problem as a :class:`GramLeastSquares`, and the means."""
+    def problem(self, out_dtype=np.float64):
+        """The accumulated problem as a :class:`GramLeastSquares`, and the means.
+
+        The problem is held and solved in float64; ``out_dtype`` is the dtype
+        of the data, in which the answer is returned and certified.
+        """
         data = GramLeastSquares(self.xx.copy(), self.xy.copy(), self.yy.copy(),
                                 self.weight, (self.n_samples, self.xx.shape[0]),
-                                np.dtype(np.float64))
+                                np.dtype(np.float64), out_dtype)
         return data, self.x_mean.copy(), self.y_mean.copy()

@@ -1,5 +1,6 @@
 """Small validation helpers whose error messages name the offending parameter."""
 
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -92,3 +93,22 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if not sw.sum() > 0:
         raise ValueError("sample_weight must not be all zero: its sum must be positive.")
     return sw
+
+
+@contextmanager
+def restore_on_error(estimator):
+    """Leave ``estimator``'s attributes exactly as they were if the block raises.
+
+    ``fit`` methods compute into locals and publish their fitted attributes
+    together at the end; what scikit-learn's ``validate_data`` sets on the way
+    (``n_features_in_``, ``feature_names_in_``) is put back too, so a rejected
+    refit leaves the previous model usable.
+    """
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        state = vars(estimator)
+        state.clear()
+        state.update(saved)
+        raise

@@ -37,7 +37,7 @@ def test_path_equals_independent_fits_within_its_gaps(penalty, problem, weighted
     X, y = problem()
     sw = np.random.default_rng(0).uniform(0.2, 3, len(y)) if weighted else None
     alphas, coefs, gaps, intercepts = regularization_path(
-        X, y, penalty=penalty, n_alphas=12, sample_weight=sw, tol=1e-8,
+        X, y, penalty=penalty, alphas=12, sample_weight=sw, tol=1e-8,
         max_iter=10_000, return_intercept=True)
     assert np.all(np.diff(alphas) < 0) and coefs.shape == (X.shape[1], 12)
     rho = RHO[penalty]
@@ -60,7 +60,7 @@ def test_path_equals_sklearn_enet_path(l1_ratio):
     X, y = _diabetes()
     Xc, yc = X - X.mean(0), y - y.mean()
     alphas, coefs, _ = regularization_path(Xc, yc, penalty="elasticnet",
-                                           l1_ratio=l1_ratio, n_alphas=20,
+                                           l1_ratio=l1_ratio, alphas=20,
                                            fit_intercept=False, tol=1e-12,
                                            max_iter=100_000)
     ref_alphas, ref_coefs, _ = enet_path(Xc, yc, l1_ratio=l1_ratio, alphas=alphas,
@@ -75,7 +75,7 @@ def test_path_multi_output_sparse_and_float32():
     X, y = _wide()
     Y = np.column_stack([y, -2 * y + 1])
     alphas, coefs, gaps, n_iters = regularization_path(
-        X, Y, penalty="l1", n_alphas=6, return_n_iter=True)
+        X, Y, penalty="l1", alphas=6, return_n_iter=True)
     assert coefs.shape == (2, 150, 6)
     assert gaps.shape == (2, 6) and n_iters.shape == (2, 6)
     _, c0, _ = regularization_path(X, y, penalty="l1", alphas=alphas)
@@ -83,7 +83,7 @@ def test_path_multi_output_sparse_and_float32():
     _, cs, _ = regularization_path(sp.csr_matrix(X), y, penalty="l1", alphas=alphas)
     np.testing.assert_allclose(cs, c0, atol=1e-6 * np.abs(c0).max())
     _, c32, _ = regularization_path(X.astype(np.float32), y.astype(np.float32),
-                                    penalty="l2", n_alphas=4)
+                                    penalty="l2", alphas=4)
     assert c32.dtype == np.float32
 
 

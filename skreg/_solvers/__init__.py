@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._datafit import residual_gap
+from .._datafit import residual_gap, zero_objective
 from ._cg import solve_cg
 from ._closed_form import solve_closed_form
 from ._prox_grad import solve_prox_grad
@@ -41,9 +41,17 @@ class SolverResult:
 
     coef: np.ndarray  # (n_targets, n_features)
     n_iter: list
-    gap: np.ndarray  # (n_targets,)
-    converged: bool
+    gap: np.ndarray  # (n_targets,): the float64 certificate, residual_gap
+    converged_targets: np.ndarray  # (n_targets,) of bool
     solver: str
+    # True when the solver met tol in its own (float32) arithmetic but the float64
+    # certificate does not: float32 cannot resolve the tolerance asked for.
+    precision_limited: bool = False
+
+    @property
+    def converged(self):
+        """True when every target reached the tolerance."""
+        return bool(np.all(self.converged_targets))
 
 
 def check_solver(solver, penalty, shape):
@@ -91,18 +99,20 @@ def solve(data, penalty, solver, tol, max_iter, coef_init=None, caches=None):
     n_features = data.shape[1]
     targets = [data.target(k) for k in range(n_targets)]
     if solver == "cholesky":
-        coef = solve_closed_form(data, penalty)
+        coef = solve_closed_form(data, penalty).astype(data.out_dtype, copy=False)
         gaps = np.array([residual_gap(data, t, coef[k], penalty)
                          for k, t in enumerate(targets)])
-        return SolverResult(coef, [1] * n_targets, gaps, True, solver)
+        return SolverResult(coef, [1] * n_targets, gaps, np.ones(n_targets, bool),
+                            solver)
 
     lipschitz = data.lipschitz() if solver == "gd" else None
-    coef = np.zeros((n_targets, n_features), dtype=data.dtype)
+    coef = np.zeros((n_targets, n_features), dtype=data.out_dtype)
     gaps = np.zeros(n_targets)
     n_iters = []
-    converged = True
+    converged = np.ones(n_targets, dtype=bool)
+    limited = False
     for k, yk in enumerate(targets):
-        tol_abs = tol * 0.5 * data.target_stats(yk)[1]
+        tol_abs = tol * zero_objective(data, yk)
         w0 = (coef_init[k].astype(data.dtype, copy=True) if coef_init is not None
               else np.zeros(n_features, dtype=data.dtype))
         if solver == "cg":
@@ -114,10 +124,13 @@ def solve(data, penalty, solver, tol, max_iter, coef_init=None, caches=None):
             w, it, gap = solve_prox_grad(data, yk, penalty, w0, tol_abs, max_iter,
                                          lipschitz)
         coef[k] = w
-        gaps[k] = gap
+        # the answer, in the data's dtype, is judged by the float64 certificate,
+        # not by the solver's own gap
+        gaps[k] = residual_gap(data, yk, coef[k], penalty)
         n_iters.append(it)
-        converged &= gap <= tol_abs
-    return SolverResult(coef, n_iters, gaps, converged, solver)
+        converged[k] = gaps[k] <= tol_abs
+        limited |= bool(gap <= tol_abs < gaps[k] and data.dtype != np.float64)
+    return SolverResult(coef, n_iters, gaps, converged, solver, limited)
 
 
 def use_gram(solver, penalty, X):
