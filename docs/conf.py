@@ -91,7 +91,6 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "doc_module": ("skreg",),
-    "reference_url": {"skreg": None},
     "backreferences_dir": "generated/backreferences",
     "remove_config_comments": True,
     "abort_on_example_error": True,

@@ -7,6 +7,7 @@ drop into any scikit-learn ``Pipeline``, ``GridSearchCV`` or ``SelectFromModel``
 from ._cv import RegularizedRegressorCV
 from ._mlp import DropoutMLPClassifier
 from ._path import regularization_path
+from ._persistence import trusted_types
 from ._regressor import RegularizedRegressor
 
 __version__ = "0.1.0"
@@ -16,5 +17,12 @@ __all__ = [
     "RegularizedRegressor",
     "RegularizedRegressorCV",
     "regularization_path",
+    "trusted_types",
     "__version__",
 ]
+
+# Public class paths (pickle, skops.io, the HTML repr's documentation link):
+# skreg.RegularizedRegressor, not the private module it is defined in.
+for _cls in (DropoutMLPClassifier, RegularizedRegressor, RegularizedRegressorCV):
+    _cls.__module__ = __name__
+del _cls

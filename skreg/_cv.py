@@ -24,6 +24,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import validate_data
 
+from ._base import DocLinkMixin
 from ._datafit import prepare
 from ._path import (
     _RANK_CUTOFF,
@@ -177,7 +178,7 @@ def _apply(data, V):
     return out
 
 
-class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseEstimator):
     r"""RegularizedRegressor with ``alpha`` and ``l1_ratio`` picked by cross-validation.
 
     Minimises the objective of :class:`RegularizedRegressor`,
@@ -201,14 +202,19 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     penalty : {"l2", "l1", "elasticnet"}, default="l2"
         The penalty term.
     alphas : int or array-like of float, default=100
-        A number of values spaced geometrically from ``alpha_max`` down to
-        ``eps * alpha_max`` (computed on all the data, per ``l1_ratio``; for
-        ``"l2"`` ``alpha_max`` is that of ``l1_ratio=1e-3``), or the values
-        themselves.
+        The values themselves, or a number of values spaced geometrically and
+        computed on all the data: with an L1 part, from ``alpha_max`` (every
+        coefficient zero) down to ``eps * alpha_max``, per ``l1_ratio``; for
+        ``"l2"``, from where the fit is essentially zero down to where it is
+        essentially least squares, from the spectrum of the centred design (see
+        :func:`regularization_path`).
     l1_ratio : float or list of float, default=0.5
         ``rho`` for ``penalty="elasticnet"``, in (0, 1]; a list is searched too.
     eps : float, default=1e-3
-        Ratio of the smallest to the largest ``alpha`` of a generated grid.
+        With an L1 part, the ratio of the smallest to the largest ``alpha`` of a
+        generated grid.  For ``"l2"``, the top of the grid shrinks every
+        least-squares component to ``eps`` of its value and the bottom keeps
+        ``1 - eps`` of each.
     cv : int, cross-validation generator, iterable or None, default=5
         As in scikit-learn (``KFold`` for an int).  None: leave-one-out for
         ``"l2"`` (efficient, from one SVD), 5-fold otherwise.
@@ -271,7 +277,12 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     and ``ElasticNetCV``'s; ``RidgeCV(alphas=a)`` corresponds to ``alphas=a / S``.
     Scores are weighted by ``sample_weight`` within each test fold, and the
     ``alpha`` with the best mean over the folds is kept (ties go to the larger
-    ``alpha``, the simpler model).
+    ``alpha``, the simpler model).  When that is the first or last value of the
+    grid and the grid does not end there by construction (a generated L2 grid
+    ends where nothing changes any more, an L1 grid at ``alpha_max``), a
+    ``UserWarning`` says that the optimum may lie outside the grid.  Fits that
+    do not reach ``tol`` within ``max_iter`` are counted and reported in one
+    ``ConvergenceWarning``.
 
     The leave-one-out shortcut (``penalty="l2"``, ``cv=None``) is exact for this
     objective: leaving out sample ``i`` changes the weight sum to ``S - s_i``,

@@ -16,6 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._base import DocLinkMixin
 from ._nn._dropout import draw_mask, drop_sparse_entries
 from ._nn._network import Layout, forward, init_params, logits_to_proba
 from ._nn._optimizers import SGD, Adam
@@ -33,7 +34,7 @@ SOLVER_NAMES = ("adam", "sgd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 
 
-class DropoutMLPClassifier(ClassifierMixin, BaseEstimator):
+class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
     r"""Multilayer perceptron classifier with inverted dropout and weight penalties.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier` (same parameter

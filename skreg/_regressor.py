@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import DocLinkMixin
 from ._dask import dask_predict, dask_statistics, is_dask_collection
 from ._datafit import prepare, prepare_gram
 from ._penalties import PENALTIES, make_penalty
@@ -23,7 +24,7 @@ from ._validation import (
 )
 
 
-class RegularizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty.
 
     Minimises, over the coefficients ``w`` and the intercept ``b``,

@@ -1,4 +1,4 @@
-"""The objective of SPEC.md, written out independently of the package, for tests."""
+"""The objective of RegularizedRegressor, written out independently of the package, for tests."""
 
 import numpy as np
 import scipy.sparse as sp

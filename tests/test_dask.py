@@ -7,20 +7,24 @@ closes it at the end.
 
 import warnings
 
-import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from _objective import objective
-from dask_ml.wrappers import Incremental
-from distributed import Client, LocalCluster
-from joblib import parallel_backend
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV
 
-from skreg import DropoutMLPClassifier, RegularizedRegressor
+# The dask extra ("pip install skreg[dask]") is optional: without it, skip.
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+Incremental = pytest.importorskip("dask_ml.wrappers").Incremental
+distributed = pytest.importorskip("distributed")
+Client, LocalCluster = distributed.Client, distributed.LocalCluster
+
+from _objective import objective  # noqa: E402
+from joblib import parallel_backend  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+
+from skreg import DropoutMLPClassifier, RegularizedRegressor  # noqa: E402
 
 
 @pytest.fixture(scope="module")

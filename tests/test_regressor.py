@@ -1,5 +1,5 @@
 """RegularizedRegressor against independent references: scikit-learn's estimators, the
-objective of SPEC.md evaluated on its own (tests/_objective.py), and the KKT conditions."""
+objective evaluated on its own (tests/_objective.py), and the KKT conditions."""
 
 import warnings
 
