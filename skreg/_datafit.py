@@ -56,6 +56,16 @@ class LeastSquares:
         self.dtype = X.dtype
         self.out_dtype = X.dtype
 
+    def as_float64(self):
+        """The same problem held in float64 (a copy unless it already is)."""
+        if self.dtype == np.float64:
+            return self
+        out = LeastSquares(self.X.astype(np.float64), self.Yt.astype(np.float64),
+                           self.sqrt_sw.astype(np.float64), self.n_weight,
+                           None if self.offset is None else _f64(self.offset))
+        out.out_dtype = self.out_dtype
+        return out
+
     def columns(self, cols):
         """The same problem restricted to the features ``cols``."""
         offset = None if self.offset is None else self.offset[cols]
@@ -295,12 +305,8 @@ def prepare_gram(X, y, sample_weight, fit_intercept):
     n_weight = float(sw.sum(dtype=np.float64))
     unit = bool(np.all(sw == 1))
     if fit_intercept:
-        y_mean = ((sw @ y) / n_weight).astype(dtype, copy=False)
-        if sp.issparse(X):
-            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel() / dtype.type(n_weight)
-        else:
-            X_mean = (sw @ X) / dtype.type(n_weight)
-        X_mean = X_mean.astype(dtype, copy=False)
+        y_mean = weighted_mean64(y, sw)
+        X_mean = weighted_mean64(X, sw)
     else:
         y_mean = np.zeros(y.shape[1], dtype=dtype)
         X_mean = np.zeros(p, dtype=dtype)
@@ -319,7 +325,10 @@ def prepare_gram(X, y, sample_weight, fit_intercept):
         diag = np.diag(G).copy()
         G -= dtype.type(n_weight) * np.outer(X_mean, X_mean)
         if not sp.issparse(X) and np.any(np.diag(G) < 1e-6 * diag):
-            Xc = (X - X_mean) if unit else (X - X_mean) * np.sqrt(sw)[:, None]
+            Xc = X - X_mean
+            C = Xc.T @ swy              # exactly zero for a constant column
+            if not unit:
+                Xc *= np.sqrt(sw)[:, None]
             G = Xc.T @ Xc
     check_no_overflow(X_mean, y_mean, np.diag(G), C, YY)
     return GramLeastSquares(G, C, YY, n_weight, (n, p), dtype), X_mean, y_mean
@@ -346,20 +355,24 @@ _ROW_BLOCK = 8192
 def weighted_mean64(X, sw):
     """Column means of ``X`` weighted by ``sw``, accumulated in float64.
 
-    A float32 dense ``X`` is converted a block of rows at a time, so no float64
-    copy of the whole matrix is made.
+    A dense ``X`` is averaged as ``x_r + sum_i s_i (x_i - x_r) / S`` around a
+    reference row ``x_r`` (one of positive weight): a column whose values are all
+    equal then has exactly that value as its mean, so centring makes it exactly
+    zero (not a rounding residue that would count as a direction of the data),
+    and large offsets do not cancel.  A float32 ``X`` is converted a block of
+    rows at a time, so no float64 copy of the whole matrix is made.
     """
     sw = np.asarray(sw, dtype=np.float64)
     total = float(sw.sum())
     if sp.issparse(X):
         return np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
-    if X.dtype == np.float64:
-        return (sw @ X) / total
+    X = np.asarray(X)
+    ref = X[int(np.argmax(sw > 0))].astype(np.float64)
     out = np.zeros(X.shape[1])
     for start in range(0, X.shape[0], _ROW_BLOCK):
-        block = X[start:start + _ROW_BLOCK]
-        out += sw[start:start + _ROW_BLOCK] @ block.astype(np.float64)
-    return out / total
+        block = X[start:start + _ROW_BLOCK].astype(np.float64) - ref
+        out += sw[start:start + _ROW_BLOCK] @ block
+    return ref + out / total
 
 
 def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
@@ -423,11 +436,17 @@ def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
 def duality_gap(w, v, rr, ry, penalty, curvature):
     """Primal value, dual value and duality gap of ``P`` at ``w``.
 
-    The dual point is ``theta = kappa * r`` with the residual ``r = yt - Xt w``
-    scaled into the dual feasible set when the penalty has no L2 part.  With
+    The dual point is ``theta = kappa * r``, the residual ``r = yt - Xt w``
+    scaled by the ``kappa >= 0`` that maximises the dual along that ray.  With
     ``v = Xt^T r / S``, ``rr = |r|^2 / S`` and ``ry = r^T yt / S`` the dual is
 
-    ``D(theta) = kappa * ry - kappa^2 * rr / 2 - g*(kappa * v)``.
+    ``D(kappa) = kappa * ry - kappa^2 * rr / 2 - g*(kappa * v)``.
+
+    Without an L2 part ``g*`` is the indicator of ``|u|_inf <= l1``, so ``kappa``
+    is also capped at ``l1 / |v|_inf``.  With one, the maximiser is found exactly
+    (:func:`_best_dual_scale`): at the optimum it is 1, and away from it (or when
+    rounding leaves a tiny ``v`` where ``l2`` is tiny) the scaling keeps the gap
+    finite and tight, never above ``P(w)``.
 
     Without a penalty the dual requires ``Xt^T theta = 0``, which only the optimal
     residual meets, so no dual point is at hand.  The returned "gap" is then the
@@ -443,8 +462,8 @@ def duality_gap(w, v, rr, ry, penalty, curvature):
         measure = abs(float(w @ v)) + float(viol @ viol) / max(curvature, 1e-300)
         return primal, primal - measure, measure
     if l2 > 0.0:
-        kappa = 1.0
-        conj = penalty.conjugate(v)
+        kappa = _best_dual_scale(v, rr, ry, l1, l2, penalty.positive)
+        conj = penalty.conjugate(kappa * v)
     else:
         vnorm = penalty.dual_norm(v)
         kappa_max = l1 / vnorm if vnorm > 0 else np.inf
@@ -452,6 +471,34 @@ def duality_gap(w, v, rr, ry, penalty, curvature):
         conj = 0.0
     dual = kappa * ry - 0.5 * kappa * kappa * rr - conj
     return primal, dual, max(primal - dual, 0.0)
+
+
+def _best_dual_scale(v, rr, ry, l1, l2, positive):
+    """``argmax_{kappa >= 0} kappa ry - kappa^2 rr / 2 - sum (kappa a_j - l1)_+^2 / (2 l2)``
+    with ``a = |v|`` (``a = v`` when ``positive``).
+
+    The objective is concave and piecewise quadratic in ``kappa`` with breakpoints
+    ``l1 / a_j``; with the ``k`` largest ``a_j`` active its stationary point is
+    ``(ry + l1 A1_k / l2) / (rr + A2_k / l2)`` (``A1_k``, ``A2_k``: sums of the
+    ``k`` largest ``a_j`` and of their squares).  The one that falls in its own
+    interval is the maximiser.
+    """
+    if ry <= 0.0:
+        return 0.0
+    a = v if positive else np.abs(v)
+    a = -np.sort(-a[a > 0.0])
+    A1 = np.concatenate([[0.0], np.cumsum(a)])
+    A2 = np.concatenate([[0.0], np.cumsum(a * a)])
+    denom = rr + A2 / l2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roots = (ry + l1 * A1 / l2) / denom
+        # the k largest are active on [l1 / a_(k-1), l1 / a_k)
+        hi = np.append(l1 / a, np.inf) if l1 > 0 else np.append(np.zeros(a.size), np.inf)
+        lo = np.concatenate([[0.0], hi[:-1]])
+    ok = np.flatnonzero((roots >= lo) & (roots <= hi) & (denom > 0))
+    if ok.size == 0:
+        return 0.0
+    return float(roots[ok[0]])
 
 
 def residual_gap(data, yt, w, penalty):

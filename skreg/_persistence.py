@@ -26,6 +26,20 @@ def trusted_types(estimator):
     names : list of str
         Sorted type names, for example ``["skreg.RegularizedRegressor"]``.
 
+    See Also
+    --------
+    skops.io.get_untrusted_types : What a saved file asks to trust; for a skreg
+        model it equals this list.
+
+    Notes
+    -----
+    Every fitted attribute of a skreg estimator, including the statistics that
+    ``partial_fit`` keeps and the networks' optimizer state, is a numpy array, a
+    numpy scalar, a Python number, string, list or dict of those, which
+    ``skops.io`` trusts by default.  Each estimator's class is published under
+    ``skreg`` itself (``skreg.RegularizedRegressor``), not under the private
+    module that defines it, so the names stay valid when the code moves.
+
     Examples
     --------
     >>> import numpy as np

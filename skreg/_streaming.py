@@ -21,12 +21,10 @@ as :class:`~skreg._datafit.GramLeastSquares` (what ``fit`` uses for tall data).
 import numpy as np
 import scipy.sparse as sp
 
-from ._datafit import GramLeastSquares
+from ._datafit import _ROW_BLOCK, GramLeastSquares, weighted_mean64
 
 # Refuse to keep more than this many float64 entries (8 GB).
 MAX_ENTRIES = 1_000_000_000
-# Rows centred at a time when a dense chunk is reduced.
-_ROW_BLOCK = 8192
 
 
 def check_size(n_features, n_targets):
@@ -102,11 +100,10 @@ class SufficientStatistics:
             return stats
         if sp.issparse(X):
             X = X.astype(np.float64)
-            mx = np.asarray(X.T @ sw).ravel() / w if fit_intercept else 0.0
         else:
             X = np.asarray(X, dtype=np.float64)
-            mx = (sw @ X) / w if fit_intercept else 0.0
-        my = (sw @ Y) / w if fit_intercept else 0.0
+        mx = weighted_mean64(X, sw) if fit_intercept else 0.0
+        my = weighted_mean64(Y, sw) if fit_intercept else 0.0
         Yc = Y - my
         swy = Yc * sw[:, None]
         stats.yy = np.einsum("ij,ij->j", Yc, swy)

@@ -43,7 +43,8 @@ PUBLIC = [name for name in skreg.__all__ if not name.startswith("_")]
 
 def test_all_public_names_are_listed():
     assert sorted(PUBLIC) == ["DropoutMLPClassifier", "RegularizedRegressor",
-                              "RegularizedRegressorCV", "regularization_path"]
+                              "RegularizedRegressorCV", "regularization_path",
+                              "trusted_types"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -8,6 +8,10 @@ Cholesky factorisation of the smaller of two matrices:
 * otherwise the n x n "kernel" system ``(Xt Xt^T / S + l2 I) a = yt`` and
   ``w = Xt^T a / S`` (the push-through identity).
 
+The linear algebra is done in float64 whatever the data's dtype: a closed form
+claims the exact answer, and float32 Gram matrices or factorisations lose too
+many digits on ill-conditioned designs to deliver it.
+
 When the matrix is singular or too ill-conditioned for a Cholesky factorisation
 (ordinary least squares on a rank-deficient design), the minimum-norm
 least-squares solution is computed instead, from an SVD (dense) or from an
@@ -52,6 +56,8 @@ def solve_closed_form(data, penalty):
 
     Returns the coefficients as an array of shape (n_targets, n_features).
     """
+    if not data.gram_mode:
+        data = data.as_float64()
     n, p = data.shape
     S = data.n_weight
     l2 = penalty.l2
