@@ -25,21 +25,19 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import validate_data
 
 from ._base import DocLinkMixin
-from ._datafit import prepare
+from ._datafit import prepare_problem
 from ._path import (
-    _RANK_CUTOFF,
-    _rmatmat,
     alpha_grid,
     check_alphas,
-    l2_grid_bounds,
-    path_on_data,
+    path_on_problem,
     penalty_ratio,
-    prepare_path_data,
+    prepare_path_problem,
+    rmatmat,
     weighted_xty,
 )
 from ._penalties import alpha_max
 from ._regressor import RegularizedRegressor, check_finite_model, linear_predict
-from ._solvers import _MAX_DIRECT_SPARSE
+from ._solvers import MAX_DIRECT_SPARSE
 from ._validation import (
     check_bool,
     restore_on_error,
@@ -68,10 +66,11 @@ def _fold_scores(X, Y, sw, train, test, rho, alphas, positive, fit_intercept, to
     converge.
     """
     X_tr, Y_tr, sw_tr = X[train], Y[train], sw[train]
-    data, X_mean, y_mean = prepare_path_data(X_tr, Y_tr, sw_tr, fit_intercept, rho,
-                                             positive)
-    coefs, _, _, n_unconverged = path_on_data(data, rho, alphas, positive, tol,
-                                              max_iter, compute_gaps=False)
+    problem, solver = prepare_path_problem(X_tr, Y_tr, sw_tr, fit_intercept, rho,
+                                           positive, len(alphas))
+    coefs, _, _, n_unconverged = path_on_problem(problem, solver, rho, alphas, positive,
+                                                 tol, max_iter, compute_gaps=False)
+    X_mean, y_mean = problem.X_mean, problem.y_mean
     X_te, Y_te, sw_te = X[test], Y[test], sw[test]
     # Predictions for every alpha at once: (n_test, n_alphas * n_targets).
     n_alphas, n_targets, p = coefs.shape
@@ -91,35 +90,39 @@ def _score_predictions(pred, Y, sw, scorer, single):
                             ys, sample_weight=sw) for a in range(pred.shape[1])])
 
 
+# Eigenvalues below this fraction of the largest count as zero (rounding noise).
+_RANK_CUTOFF = 1e-12
+
+
 def _loo_basis(X, Y, sw, fit_intercept):
     """The decomposition behind every L2 leave-one-out error, in float64.
 
-    Returns ``(U, ev, Z, data, X_mean, y_mean)`` with ``Xt = U diag(sqrt(ev)) V^T``
+    Returns ``(U, ev, Z, problem)`` with ``Xt = U diag(sqrt(ev)) V^T``
     restricted to the non-zero part of the spectrum (``ev`` above a relative
     ``1e-12``, or the rounding level of the data's dtype), ``Z = U^T Yt``, and the
-    prepared float64 problem.  A dense design is centred explicitly (no
+    prepared float64 problem (rows).  A dense design is centred explicitly (no
     cancellation of large means) and decomposed by a thin SVD when it is tall,
     by the eigendecomposition of its ``n x n`` kernel matrix when it is wide; a
     sparse design by the smaller of its Gram and kernel matrices.
     """
     X64 = X.astype(np.float64) if X.dtype != np.float64 else X
-    data, X_mean, y_mean = prepare(X64, np.asarray(Y, dtype=np.float64),
-                                   np.asarray(sw, dtype=np.float64), fit_intercept)
-    n, p = data.shape
+    problem = prepare_problem(X64, np.asarray(Y, dtype=np.float64),
+                              np.asarray(sw, dtype=np.float64), fit_intercept)
+    n, p = problem.shape
     cutoff = max(_RANK_CUTOFF, np.finfo(X.dtype).eps * max(n, p))
-    if not data.sparse and n >= p:
-        U, sigma, _ = np.linalg.svd(data.X, full_matrices=False)
+    if not problem.sparse and n >= p:
+        U, sigma, _ = np.linalg.svd(problem.X, full_matrices=False)
         ev = sigma**2
     elif p <= n:
-        ev, V = np.linalg.eigh(data.gram())
+        ev, V = np.linalg.eigh(problem.gram())
         keep = ev > ev.max(initial=0.0) * cutoff
-        U = _apply(data, V[:, keep]) / np.sqrt(ev[keep])
+        U = _apply(problem, V[:, keep]) / np.sqrt(ev[keep])
         ev = ev[keep]
     else:
-        ev, U = np.linalg.eigh(data.kernel())
+        ev, U = np.linalg.eigh(problem.kernel())
     keep = ev > ev.max(initial=0.0) * cutoff
     U, ev = U[:, keep], ev[keep]
-    return U, ev, U.T @ data.Yt, data, X_mean, y_mean
+    return U, ev, U.T @ problem.Yt, problem
 
 
 def _loo_l2(X, Y, sw, alphas, eps, fit_intercept, scorer, single):
@@ -140,7 +143,8 @@ def _loo_l2(X, Y, sw, alphas, eps, fit_intercept, scorer, single):
     :func:`skreg._path.alpha_grid`).  Returns the grid, the score of each alpha
     and the squared leave-one-out errors (n_samples, n_alphas, n_targets).
     """
-    U, ev, Z, data, X_mean, y_mean = _loo_basis(X, Y, sw, fit_intercept)
+    U, ev, Z, data = _loo_basis(X, Y, sw, fit_intercept)
+    X_mean, y_mean = data.X_mean, data.y_mean
     S = data.n_weight
     n = data.shape[0]
     if isinstance(alphas, Integral):
@@ -154,7 +158,7 @@ def _loo_l2(X, Y, sw, alphas, eps, fit_intercept, scorer, single):
     pos = sw64 > 0
     root = np.sqrt(np.where(pos, sw64, 1.0))
     loo = np.empty((n, len(alphas), Y.shape[1]))
-    XtU = None if np.all(pos) else _rmatmat(data, U)       # Xt^T U = V diag(sigma)
+    XtU = None if np.all(pos) else rmatmat(data, U)        # Xt^T U = V diag(sigma)
     for a, alpha in enumerate(alphas):
         f = ev[None, :] / (ev[None, :] + alpha * (S - sw64)[:, None])
         h = h0 + np.einsum("ik,ik->i", U2, f)
@@ -421,7 +425,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         alphas = check_alphas(self.alphas)
 
         loo = (self.cv is None and ratios == [0.0] and not self.positive
-               and not (sp.issparse(X) and min(X.shape) > _MAX_DIRECT_SPARSE))
+               and not (sp.issparse(X) and min(X.shape) > MAX_DIRECT_SPARSE))
         n_unconverged = n_fits = 0
         if loo:
             grid, scores, sq_errors = _loo_l2(X, Y, sw, alphas, self.eps,
@@ -485,11 +489,11 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             return alpha_grid(Xty, float(sw.sum(dtype=np.float64)), rho, alphas,
                               self.eps, self.positive)
         X64 = X.astype(np.float64) if X.dtype != np.float64 else X
-        data, _, _ = prepare_path_data(X64, np.asarray(Y, dtype=np.float64),
-                                       np.asarray(sw, dtype=np.float64),
-                                       self.fit_intercept, 0.0, False)
-        return alpha_grid(None, data.n_weight, 0.0, alphas, self.eps,
-                          spectrum=l2_grid_bounds(data))
+        problem, _ = prepare_path_problem(X64, np.asarray(Y, dtype=np.float64),
+                                          np.asarray(sw, dtype=np.float64),
+                                          self.fit_intercept, 0.0, False, alphas)
+        return alpha_grid(None, problem.n_weight, 0.0, alphas, self.eps,
+                          spectrum=problem.spectrum_bounds())
 
     def _warn_at_edge(self, index, grid, rho, X, Y, sw, generated):
         """Warn when the chosen alpha is an end of the grid that is not a limit.
@@ -535,15 +539,14 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             ).fit(X, Y[:, 0] if single else Y, sample_weight=sample_weight)
             return dict(coef_=model.coef_, intercept_=model.intercept_,
                         dual_gap_=model.dual_gap_, n_iter_=model.n_iter_)
-        data, X_mean, y_mean = prepare_path_data(X, Y, sw, self.fit_intercept, rho,
-                                                 self.positive)
-        coefs, gaps, n_iters, _ = path_on_data(data, rho, grid, self.positive,
-                                               self.tol, self.max_iter)
+        problem, solver = prepare_path_problem(X, Y, sw, self.fit_intercept, rho,
+                                               self.positive, len(grid))
+        coefs, gaps, n_iters, _ = path_on_problem(problem, solver, rho, grid,
+                                                  self.positive, self.tol, self.max_iter)
         coef, gap = coefs[-1].astype(X.dtype, copy=False), gaps[-1]
-        intercept = (y_mean - coef @ X_mean).astype(X.dtype, copy=False)
+        intercept = (problem.y_mean - coef @ problem.X_mean).astype(X.dtype, copy=False)
         check_finite_model(coef, intercept)
-        limit = [self.tol * 0.5 * data.target_stats(data.target(k))[1]
-                 for k in range(data.n_targets)]
+        limit = [self.tol * problem.zero_objective(k) for k in range(problem.n_targets)]
         if np.any(gap > np.array(limit)):
             warnings.warn(
                 f"RegularizedRegressorCV: the refit at alpha={alpha:.4g} did not "

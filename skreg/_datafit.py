@@ -1,4 +1,4 @@
-"""Weighted least squares: the data term of :class:`skreg.RegularizedRegressor`.
+"""The prepared least-squares problem: two forms, one protocol, the duality gap.
 
 The objective of :class:`skreg.RegularizedRegressor` is
 
@@ -8,332 +8,123 @@ The objective of :class:`skreg.RegularizedRegressor` is
     \\qquad S = \\sum_i s_i .
 
 The intercept is never penalised, so it is eliminated exactly: with the weighted
-means ``mu = X^T s / S`` and ``ybar = y^T s / S``, the optimal ``b`` is
+means ``mu = X^T s / S`` and ``ybar = y^T s / S`` (float64), the optimal ``b`` is
 ``ybar - mu^T w``.  Writing ``Xt = diag(sqrt(s)) (X - 1 mu^T)`` and
 ``yt = sqrt(s) * (y - ybar)``, what remains is
 
 .. math::
 
-    P(w) = \\frac{1}{2S} \\lVert \\tilde y - \\tilde X w \\rVert_2^2 + g(w).
+    P(w) = \\frac{1}{2S} \\lVert \\tilde y - \\tilde X w \\rVert_2^2 + g(w),
+    \\qquad F(w, b) = P(w) + \\tfrac12 (b - \\bar y + \\mu^\\top w)^2 .
 
-:class:`LeastSquares` holds ``Xt`` and offers the few operations the solvers
-need (``Xt @ w``, ``Xt.T @ u``, Gram blocks, column norms).  For a dense ``X`` the
-centring is done on a copy; for a sparse ``X`` it is implicit, so a sparse matrix
-is never densified.
+:func:`prepare_problem` decides once how ``P`` is held:
+
+* **rows** (:class:`RowsProblem`): the design itself.  A dense ``X`` is centred
+  and weighted into a Fortran-ordered copy in one pass; a sparse ``X`` is kept in
+  CSC as ``diag(sqrt(s)) X`` with the centring implicit, never densified.
+* **gram** (:class:`GramProblem`): the sufficient statistics ``G = Xt^T Xt``,
+  ``c = Xt^T yt`` and ``|yt|^2`` in float64, for data much taller than wide, for
+  paths and cross-validation (amortised over many fits), and what ``partial_fit``,
+  Dask and Spark accumulate.
+
+Both implement one protocol, the only thing the solvers use:
+
+==========================  ================================================
+``shape``, ``n_targets``    ``(n_samples, n_features)`` and targets
+``n_weight``                ``S``
+``dtype``, ``out_dtype``    the arithmetic dtype, the dtype of the answer
+``sparse``, ``form``        ``form`` is ``"dense"``, ``"sparse"`` or ``"gram"``
+``xty(k)``, ``yy(k)``       ``Xt^T yt_k`` and ``|yt_k|^2`` (float64)
+``zero_objective(k)``       ``P(0) = |yt_k|^2 / (2S)``, the scale of ``tol``
+``correlations(w, k)``      ``(Xt^T r / S, |r|^2 / S, r^T yt_k / S)`` at ``w``,
+                            from a fresh residual, accumulated in float64
+``gap(w, k, penalty)``      the duality gap of ``P`` at ``w`` (float64): the
+                            certificate every solver's answer is judged by
+``col_sq_norms()``          ``|Xt_j|^2`` (float64)
+``gram_block(rows, cols)``  ``Xt_rows^T Xt_cols`` (float64)
+``gram()``, ``kernel()``    ``Xt^T Xt`` and (rows only) ``Xt Xt^T``, float64
+``matvec``, ``rmatvec``     products with ``Xt`` and ``Xt^T`` (rows only)
+``lipschitz()``             the largest eigenvalue of ``Xt^T Xt / S``
+``kernel_view()``           the arrays the compiled kernels take (see
+                            :mod:`skreg._solvers._kernels`)
+==========================  ================================================
 """
 
 import numpy as np
 import scipy.sparse as sp
 
+_ROW_BLOCK = 8192
+# Largest problem whose Lipschitz constant comes from a dense decomposition.
+_DENSE_EIG = 500
 
-class LeastSquares:
-    """The centred, weighted design ``Xt`` (see the module docstring).
 
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Dense: ``Xt`` itself.  Sparse: ``diag(sqrt(s)) X`` in CSC format.
-    sqrt_sw : ndarray of shape (n_samples,)
-        Square roots of the sample weights.
-    n_weight : float
-        ``S``, the sum of the sample weights.
-    offset : ndarray of shape (n_features,) or None
-        Sparse input only: the weighted column means ``mu`` that are subtracted
-        implicitly.  None when nothing is to subtract.
+# ------------------------------------------------------------------- duality gap
+def duality_gap(w, v, rr, ry, penalty, curvature=1.0):
+    """Primal value, dual value and duality gap of ``P`` at ``w``.
+
+    The dual point is ``theta = kappa * r``, the residual ``r = yt - Xt w``
+    scaled by the ``kappa >= 0`` that maximises the dual along that ray.  With
+    ``v = Xt^T r / S``, ``rr = |r|^2 / S`` and ``ry = r^T yt / S`` the dual is
+
+    ``D(kappa) = kappa * ry - kappa^2 * rr / 2 - g*(kappa * v)``.
+
+    Coordinates without an L2 weight make ``g*`` the indicator of ``kappa |v_j|
+    <= l1_j``, which caps ``kappa``; the others make it a sum of
+    ``(kappa |v_j| - l1_j)_+^2 / (2 l2_j)``.  The maximiser is found exactly
+    (:func:`_best_dual_scale`): at the optimum it is 1, and away from it (or
+    when rounding leaves a tiny ``v`` where ``l2`` is tiny) the scaling keeps the
+    gap finite and tight, never above ``P(w)``.
+
+    Without any penalty the dual requires ``Xt^T theta = 0``, which only the
+    optimal residual meets, so no dual point is at hand.  The returned "gap" is
+    then the optimality measure ``|w^T v| + |v_+|^2 / curvature`` (``v_+``: the
+    entries of ``v`` that violate optimality, all of them unless ``positive``),
+    zero exactly at the optimum; ``curvature = trace(Xt^T Xt) / S`` puts it on
+    the objective's scale.
     """
-
-    gram_mode = False
-
-    def __init__(self, X, Yt, sqrt_sw, n_weight, offset=None):
-        self.X = X
-        self.Yt = Yt
-        self.n_targets = Yt.shape[1]
-        self.sqrt_sw = sqrt_sw
-        self.n_weight = float(n_weight)
-        self.offset = offset
-        self.sparse = sp.issparse(X)
-        self.shape = X.shape
-        self.dtype = X.dtype
-        self.out_dtype = X.dtype
-
-    def as_float64(self):
-        """The same problem held in float64 (a copy unless it already is)."""
-        if self.dtype == np.float64:
-            return self
-        out = LeastSquares(self.X.astype(np.float64), self.Yt.astype(np.float64),
-                           self.sqrt_sw.astype(np.float64), self.n_weight,
-                           None if self.offset is None else _f64(self.offset))
-        out.out_dtype = self.out_dtype
-        return out
-
-    def columns(self, cols):
-        """The same problem restricted to the features ``cols``."""
-        offset = None if self.offset is None else self.offset[cols]
-        X = self._by_column() if self.sparse else self.X
-        return LeastSquares(X[:, cols], self.Yt, self.sqrt_sw, self.n_weight, offset)
-
-    def target(self, k):
-        """The k-th centred, weighted target ``yt``."""
-        return self.Yt[:, k]
-
-    def target_stats(self, yt):
-        """``(Xt^T yt / S, |yt|^2 / S)``."""
-        return self.rmatvec(yt) / self.n_weight, float(yt @ yt) / self.n_weight
-
-    def correlations(self, w, yt):
-        """``(v, rr, ry)`` at ``w``: ``Xt^T r / S``, ``|r|^2 / S``, ``r^T yt / S``."""
-        r = yt - self.matvec(w) if np.any(w) else yt.copy()
-        S = self.n_weight
-        return self.rmatvec(r) / S, float(r @ r) / S, float(r @ yt) / S
-
-    def correlations64(self, w, yt):
-        """:meth:`correlations` with every product accumulated in float64."""
-        w = _f64(np.asarray(w))
-        yt = _f64(yt)
-        r = yt - self._matvec64(w) if np.any(w) else yt.copy()
-        S = self.n_weight
-        return self._rmatvec64(r) / S, float(r @ r) / S, float(r @ yt) / S
-
-    def target_stats64(self, yt):
-        """``|yt|^2 / S`` in float64."""
-        yt = _f64(yt)
-        return float(yt @ yt) / self.n_weight
-
-    def _matvec64(self, w):
-        X = self.X
-        out = (X @ w) if X.dtype == np.float64 else _f64(X) @ w
-        if self.offset is not None:
-            out -= _f64(self.sqrt_sw) * (_f64(self.offset) @ w)
-        return np.asarray(out)
-
-    def _rmatvec64(self, u):
-        X = self.X
-        out = (X.T @ u) if X.dtype == np.float64 else _f64(X).T @ u
-        if self.offset is not None:
-            out -= _f64(self.offset) * (_f64(self.sqrt_sw) @ u)
-        return np.asarray(out).ravel()
-
-    def matvec(self, w):
-        """``Xt @ w`` for ``w`` of shape (n_features,)."""
-        out = self.X @ w
-        if self.offset is not None:
-            out -= self.sqrt_sw * (self.offset @ w)
-        return out
-
-    def rmatvec(self, u):
-        """``Xt.T @ u`` for ``u`` of shape (n_samples,)."""
-        out = self.X.T @ u
-        if self.offset is not None:
-            out -= self.offset * (self.sqrt_sw @ u)
-        return np.asarray(out).ravel()
-
-    def _by_column(self):
-        """The sparse design in CSC format (converted once, on first need)."""
-        if self.X.format != "csc":
-            self.X = self.X.tocsc()
-        return self.X
-
-    def cross(self, rows, cols):
-        """The Gram block ``Xt[:, rows].T @ Xt[:, cols]`` as a dense array."""
-        if not self.sparse:
-            return self.X[:, rows].T @ self.X[:, cols]
-        X = self._by_column()
-        A = X[:, rows]
-        B = A if cols is rows else X[:, cols]
-        out = (A.T @ B).toarray()
-        if self.offset is not None:
-            out -= self.n_weight * np.outer(self.offset[rows], self.offset[cols])
-        return out
-
-    def gram(self):
-        """``Xt.T @ Xt`` (n_features x n_features), dense."""
-        if not self.sparse:
-            return self.X.T @ self.X
-        out = (self.X.T @ self.X).toarray()
-        if self.offset is not None:
-            out -= self.n_weight * np.outer(self.offset, self.offset)
-        return out
-
-    def kernel(self):
-        """``Xt @ Xt.T`` (n_samples x n_samples), dense."""
-        if not self.sparse:
-            return self.X @ self.X.T
-        XmT = self.X @ self.offset if self.offset is not None else None
-        out = (self.X @ self.X.T).toarray()
-        if self.offset is not None:
-            # (A - a m^T)(A - a m^T)^T with A = diag(sqrt s) X, a = sqrt s, m = mu.
-            out -= np.outer(XmT, self.sqrt_sw)
-            out -= np.outer(self.sqrt_sw, XmT)
-            out += float(self.offset @ self.offset) * np.outer(self.sqrt_sw, self.sqrt_sw)
-        return out
-
-    def col_sq_norms(self):
-        """Squared column norms of ``Xt``."""
-        if not self.sparse:
-            return np.einsum("ij,ij->j", self.X, self.X)
-        X = self.X
-        if X.format == "csr":
-            out = np.bincount(X.indices, weights=X.data**2, minlength=X.shape[1])
-        else:
-            out = np.add.reduceat(np.append(X.data**2, 0.0), X.indptr[:-1])
-            out[np.diff(X.indptr) == 0] = 0.0
-        out = out.astype(self.dtype, copy=False)
-        if self.offset is not None:
-            out -= self.n_weight * self.offset**2
-        return np.maximum(out, 0.0)
-
-    def curvature(self):
-        """``trace(Xt^T Xt) / S``: an upper bound on the Lipschitz constant."""
-        return float(self.col_sq_norms().sum()) / self.n_weight
-
-    def lipschitz(self):
-        """Largest eigenvalue of ``Xt.T @ Xt / S`` (the data term's Lipschitz constant).
-
-        Exact from the smaller Gram/kernel matrix when it is small, otherwise
-        Lanczos with a fixed start vector (deterministic).
-        """
-        n, p = self.shape
-        if min(n, p) <= 500:
-            M = self.gram() if p <= n else self.kernel()
-            top = np.linalg.eigvalsh(M.astype(np.float64, copy=False))[-1]
-        else:
-            from scipy.sparse.linalg import LinearOperator, eigsh
-
-            op = LinearOperator(
-                (p, p), matvec=lambda v: self.rmatvec(self.matvec(v)), dtype=self.dtype
-            )
-            v0 = np.ones(p, dtype=self.dtype)
-            top = eigsh(op, k=1, which="LA", v0=v0, tol=1e-4,
-                        return_eigenvectors=False)[0]
-            top *= 1.0 + 1e-3  # Lanczos converges from below
-        return max(float(top), 0.0) / self.n_weight
+    primal = 0.5 * rr + penalty.value(w)
+    if penalty.is_zero:
+        viol = np.maximum(v, 0.0) if penalty.positive else v
+        measure = abs(float(w @ v)) + float(viol @ viol) / max(curvature, 1e-300)
+        return primal, primal - measure, measure
+    cap = penalty.dual_scale_cap(v)
+    kappa = _best_dual_scale(v, rr, ry, penalty, cap)
+    dual = kappa * ry - 0.5 * kappa * kappa * rr - penalty.conjugate(kappa * v)
+    return primal, dual, max(primal - dual, 0.0)
 
 
-class _GramTarget:
-    """One target summarised by ``c = Xt^T yt`` and ``yy = |yt|^2``."""
+def _best_dual_scale(v, rr, ry, penalty, cap):
+    """``argmax_{0 <= kappa <= cap}`` of ``kappa ry - kappa^2 rr / 2 - sum_j
+    (kappa a_j - l1_j)_+^2 / (2 l2_j)`` over the coordinates with ``l2_j > 0``
+    (``a = |v|``, or ``v`` when ``positive``).
 
-    def __init__(self, c, yy):
-        self.c, self.yy = c, yy
-
-
-class GramLeastSquares:
-    """The same problem held by its sufficient statistics ``G = Xt^T Xt``,
-    ``C = Xt^T Yt`` and ``|yt|^2``: every operation costs O(p^2) instead of O(np).
-
-    Used when the data are at least as tall as wide and the p x p Gram matrix is
-    small; it offers the operations of :class:`LeastSquares` that do not need the
-    rows themselves.
+    Concave and piecewise quadratic in ``kappa``, with breakpoints ``l1_j /
+    a_j``; with the set ``A`` of coordinates past their breakpoint its
+    stationary point is ``(ry + sum_A a_j l1_j / l2_j) / (rr + sum_A a_j^2 /
+    l2_j)``, and the one that falls in its own interval is the maximiser.
     """
-
-    gram_mode = True
-    sparse = False
-
-    def __init__(self, G, C, YY, n_weight, shape, dtype, out_dtype=None):
-        self.G, self.C, self.YY = G, C, YY
-        self.n_weight = float(n_weight)
-        self.shape = shape
-        self.dtype = dtype
-        # the dtype of the data the statistics came from: the answer's dtype
-        self.out_dtype = np.dtype(dtype if out_dtype is None else out_dtype)
-        self.n_targets = C.shape[1]
-
-    def target(self, k):
-        return _GramTarget(self.C[:, k], float(self.YY[k]))
-
-    def target_stats(self, t):
-        return t.c / self.n_weight, t.yy / self.n_weight
-
-    def correlations(self, w, t):
-        S = self.n_weight
-        Gw = self.G @ w
-        cw = float(t.c @ w)
-        rr = max(t.yy - 2.0 * cw + float(w @ Gw), 0.0)
-        return (t.c - Gw) / S, rr / S, (t.yy - cw) / S
-
-    def correlations64(self, w, t):
-        """:meth:`correlations` in float64."""
-        G, c = _f64(self.G), _f64(np.asarray(t.c))
-        w = _f64(np.asarray(w))
-        S = self.n_weight
-        Gw = G @ w
-        cw = float(c @ w)
-        rr = max(t.yy - 2.0 * cw + float(w @ Gw), 0.0)
-        return (c - Gw) / S, rr / S, (t.yy - cw) / S
-
-    def target_stats64(self, t):
-        """``|yt|^2 / S`` (kept in float64)."""
-        return float(t.yy) / self.n_weight
-
-    def cross(self, rows, cols):
-        return self.G[np.ix_(rows, cols)]
-
-    def gram(self):
-        return self.G.copy()
-
-    def col_sq_norms(self):
-        return np.diag(self.G).copy()
-
-    def curvature(self):
-        return float(np.trace(self.G)) / self.n_weight
-
-    def lipschitz(self):
-        top = np.linalg.eigvalsh(self.G.astype(np.float64, copy=False))[-1]
-        return max(float(top), 0.0) / self.n_weight
+    if ry <= 0.0 or cap <= 0.0:
+        return 0.0
+    a = v if penalty.positive else np.abs(v)
+    l1 = np.broadcast_to(np.asarray(penalty.l1, dtype=np.float64), a.shape)
+    l2 = np.broadcast_to(np.asarray(penalty.l2, dtype=np.float64), a.shape)
+    keep = (l2 > 0) & (a > 0)
+    a, l1, l2 = a[keep], l1[keep], l2[keep]
+    brk = l1 / a
+    order = np.argsort(brk)
+    a, l1, l2, brk = a[order], l1[order], l2[order], brk[order]
+    num = ry + np.concatenate([[0.0], np.cumsum(a * l1 / l2)])
+    den = rr + np.concatenate([[0.0], np.cumsum(a * a / l2)])
+    lo = np.concatenate([[0.0], brk])
+    hi = np.append(brk, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roots = num / den
+    ok = np.flatnonzero((den > 0) & (roots >= lo) & (roots <= hi))
+    kappa = float(roots[ok[0]]) if ok.size else (np.inf if den[-1] <= 0 else 0.0)
+    return min(max(kappa, 0.0), cap)
 
 
-def prepare_gram(X, y, sample_weight, fit_intercept):
-    """Like :func:`prepare`, but return a :class:`GramLeastSquares`.
-
-    (A BLAS ``syrk`` would do half the flops of the product ``X^T X``, but
-    measured here with OpenBLAS it ran twice as slow, so the product it is.)
-
-    The Gram matrix of the *uncentred* rows is corrected by the rank-one term
-    ``S mu mu^T``, so a dense ``X`` with unit weights is never copied.  When the
-    correction would cancel more than six digits of a diagonal entry (features
-    whose mean dwarfs their spread), the rows are centred first instead.
-    """
-    dtype = X.dtype
-    n, p = X.shape
-    if dtype != np.float64:
-        # float32 data: the statistics are accumulated in float64 (a block of
-        # rows at a time), so the problem solved is the data's, not its rounding.
-        from ._streaming import SufficientStatistics
-
-        stats = SufficientStatistics.from_chunk(X, y, sample_weight, fit_intercept)
-        return stats.problem(out_dtype=dtype)
-    sw = np.asarray(sample_weight, dtype=dtype)
-    n_weight = float(sw.sum(dtype=np.float64))
-    unit = bool(np.all(sw == 1))
-    if fit_intercept:
-        y_mean = weighted_mean64(y, sw)
-        X_mean = weighted_mean64(X, sw)
-    else:
-        y_mean = np.zeros(y.shape[1], dtype=dtype)
-        X_mean = np.zeros(p, dtype=dtype)
-    yc = y - y_mean
-    swy = yc * sw[:, None]
-    YY = np.einsum("ij,ij->j", yc, swy).astype(np.float64)
-
-    if sp.issparse(X):
-        Xw = X if unit else sp.diags(np.sqrt(sw)) @ X
-        G = (Xw.T @ Xw).toarray().astype(dtype, copy=False)
-    else:
-        Xw = X if unit else X * np.sqrt(sw)[:, None]
-        G = Xw.T @ Xw
-    C = np.asarray(X.T @ swy, dtype=dtype)  # sum(s * yc) = 0: no centring needed
-    if fit_intercept:
-        diag = np.diag(G).copy()
-        G -= dtype.type(n_weight) * np.outer(X_mean, X_mean)
-        if not sp.issparse(X) and np.any(np.diag(G) < 1e-6 * diag):
-            Xc = X - X_mean
-            C = Xc.T @ swy              # exactly zero for a constant column
-            if not unit:
-                Xc *= np.sqrt(sw)[:, None]
-            G = Xc.T @ Xc
-    check_no_overflow(X_mean, y_mean, np.diag(G), C, YY)
-    return GramLeastSquares(G, C, YY, n_weight, (n, p), dtype), X_mean, y_mean
-
-
+# ------------------------------------------------------------------ preparation
 def check_no_overflow(*arrays):
     """Raise a ``ValueError`` when statistics of finite data overflowed.
 
@@ -347,9 +138,6 @@ def check_no_overflow(*arrays):
         "their sums or squares are not. Scale X and y (for example with "
         "StandardScaler, or by dividing by a large constant) and fit again."
     )
-
-
-_ROW_BLOCK = 8192
 
 
 def weighted_mean64(X, sw):
@@ -368,6 +156,8 @@ def weighted_mean64(X, sw):
         return np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
     X = np.asarray(X)
     ref = X[int(np.argmax(sw > 0))].astype(np.float64)
+    if X.shape[0] <= _ROW_BLOCK:
+        return ref + (sw @ (X - ref)) / total
     out = np.zeros(X.shape[1])
     for start in range(0, X.shape[0], _ROW_BLOCK):
         block = X[start:start + _ROW_BLOCK].astype(np.float64) - ref
@@ -375,150 +165,377 @@ def weighted_mean64(X, sw):
     return ref + out / total
 
 
-def prepare(X, y, sample_weight, fit_intercept, copy_X=True):
-    """Centre and weight the data.
+def _f64(a):
+    return a if a.dtype == np.float64 else a.astype(np.float64)
+
+
+class _Problem:
+    """What both forms share: targets' statistics, the certificate, the scale."""
+
+    def zero_objective(self, k):
+        return 0.5 * self.yy(k) / self.n_weight
+
+    def curvature(self):
+        """``trace(Xt^T Xt) / S``: an upper bound on the Lipschitz constant."""
+        return float(self.col_sq_norms().sum()) / self.n_weight
+
+    def gap(self, w, k, penalty):
+        """Duality gap of ``P`` at ``w`` for target ``k``, in float64.
+
+        The certificate every solver's answer is judged by: the residual is
+        recomputed from the data (no running update that may have drifted) and
+        every product is accumulated in float64, whatever the data's dtype, so it
+        bounds the true suboptimality of ``w`` even when the solver ran in float32.
+        """
+        v, rr, ry = self.correlations(w, k)
+        curvature = self.curvature() if penalty.is_zero else 1.0
+        return duality_gap(np.asarray(w, dtype=np.float64), v, rr, ry, penalty,
+                           curvature)[2]
+
+    def lipschitz(self):
+        """Largest eigenvalue of ``Xt^T Xt / S`` (the data term's Lipschitz constant).
+
+        Exact from the smaller Gram / kernel matrix when it is small, otherwise
+        Lanczos with a fixed start vector (deterministic), made an upper bound
+        with a 0.1 % margin.
+        """
+        n, p = self.shape
+        if self.form == "gram" or min(n, p) <= _DENSE_EIG:
+            M = self.gram() if (p <= n or self.form == "gram") else self.kernel()
+            return max(float(np.linalg.eigvalsh(M)[-1]), 0.0) / self.n_weight
+        top = top_eigenvalue(lambda x: self.rmatvec(self.matvec(x)), p)
+        return top * (1.0 + 1e-3) / self.n_weight
+
+    def spectrum_bounds(self):
+        """``(d_max, d_min)``: the largest and smallest non-zero eigenvalues of
+        ``Xt^T Xt`` (float64), for the L2 grid.  Eigenvalues below ``1e-12``
+        (or the rounding level of the data's dtype) times the largest count as
+        zero.  For a sparse design too large for a dense decomposition, the
+        largest by Lanczos and ``d_min = 1e-6 d_max``."""
+        n, p = self.shape
+        if self.sparse and min(n, p) > 2000:
+            top = top_eigenvalue(lambda x: self.rmatvec(self.matvec(x)), p)
+            return top, top * 1e-6
+        M = self.gram() if (p <= n or self.form == "gram") else self.kernel()
+        evals = np.linalg.eigvalsh(M)
+        top = float(evals[-1]) if evals.size else 0.0
+        cutoff = max(1e-12, np.finfo(self.out_dtype).eps * max(n, p))
+        nonzero = evals[evals > top * cutoff]
+        return top, float(nonzero[0]) if nonzero.size else top
+
+
+def top_eigenvalue(apply, size):
+    """Largest eigenvalue of a symmetric positive semi-definite operator.
+
+    Lanczos (``scipy.sparse.linalg.eigsh``) with a fixed start vector, so the
+    result is deterministic; the one eigenvalue helper of the package.
+    """
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    if size == 0:
+        return 0.0
+    op = LinearOperator((size, size), matvec=apply, dtype=np.float64)
+    top = eigsh(op, k=1, which="LA", v0=np.ones(size), tol=1e-4, ncv=min(size, 20),
+                return_eigenvectors=False)[0]
+    return max(float(top), 0.0)
+
+
+class RowsProblem(_Problem):
+    """``P`` held by the rows of the design (see the module docstring).
+
+    Dense: ``X`` is ``Xt`` itself (Fortran order, the data's dtype).  Sparse:
+    ``X`` is ``Xs = diag(sqrt(s)) X`` in CSC, and ``Xt = Xs - sqrt(s) mu^T`` is
+    never formed (``offset`` is ``mu``, or None without an intercept).
+    """
+
+    def __init__(self, X, Yt, sqrt_sw, n_weight, X_mean, y_mean, offset=None,
+                 out_dtype=None):
+        self.X = X
+        self.Yt = Yt
+        self.sqrt_sw = sqrt_sw
+        self.n_weight = float(n_weight)
+        self.X_mean, self.y_mean = X_mean, y_mean
+        self.offset = offset
+        self.sparse = sp.issparse(X)
+        self.form = "sparse" if self.sparse else "dense"
+        self.shape = X.shape
+        self.n_targets = Yt.shape[1]
+        self.dtype = X.dtype
+        self.out_dtype = np.dtype(X.dtype if out_dtype is None else out_dtype)
+        self._cache = {}
+        if self.sparse:
+            # sum_i s_i x_ij: q = sqrt(s)^T r_s moves by d * smu_j when w_j moves by d
+            self._smu = _f64(np.asarray(X.T @ sqrt_sw, dtype=np.float64).ravel())
+            self._mu = (np.zeros(X.shape[1]) if offset is None else _f64(offset))
+
+    # -- targets
+    def target(self, k):
+        """The centred, weighted target ``yt_k`` (the data's dtype)."""
+        return self.Yt[:, k]
+
+    def xty(self, k):
+        key = ("xty", k)
+        if key not in self._cache:
+            yt = self.Yt[:, k]
+            self._cache[key] = self._rmatvec64(yt, np.arange(self.shape[1]))
+        return self._cache[key]
+
+    def yy(self, k):
+        yt = _f64(self.Yt[:, k])
+        return float(yt @ yt)
+
+    # -- float64 products (the certificate)
+    def _matvec64(self, w):
+        from ._solvers._kernels import dense_matvec64, sparse_matvec64
+
+        w = np.ascontiguousarray(w, dtype=np.float64)
+        if not self.sparse:
+            return dense_matvec64(self.X, w)
+        X = self.X
+        out = sparse_matvec64(X.data, X.indices, X.indptr, w, X.shape[0])
+        if self.offset is not None:
+            out -= _f64(self.sqrt_sw) * float(self._mu @ w)
+        return out
+
+    def _rmatvec64(self, u, cols):
+        from ._solvers._kernels import dense_rmatvec64, sparse_rmatvec64
+
+        u = np.ascontiguousarray(u)
+        if not self.sparse:
+            return dense_rmatvec64(self.X, u, cols)
+        X = self.X
+        out = sparse_rmatvec64(X.data, X.indices, X.indptr, u, cols)
+        if self.offset is not None:
+            out -= self._mu[cols] * float(_f64(self.sqrt_sw) @ _f64(u))
+        return out
+
+    def correlations(self, w, k):
+        yt = _f64(self.Yt[:, k])
+        r = yt - self._matvec64(w) if np.any(w) else yt.copy()
+        S = self.n_weight
+        v = self._rmatvec64(r, np.arange(self.shape[1]))
+        return v / S, float(r @ r) / S, float(r @ yt) / S
+
+    # -- products in the data's dtype (conjugate gradients, gradient descent)
+    def matvec(self, w):
+        """``Xt @ w``."""
+        out = self.X @ w
+        if self.offset is not None:
+            out -= self.sqrt_sw * (self.offset @ w)
+        return np.asarray(out)
+
+    def rmatvec(self, u):
+        """``Xt^T @ u``."""
+        out = self.X.T @ u
+        if self.offset is not None:
+            out -= self.offset * (self.sqrt_sw @ u)
+        return np.asarray(out).ravel()
+
+    # -- second moments
+    def col_sq_norms(self):
+        if "norms" not in self._cache:
+            X = self.X
+            if not self.sparse:
+                out = np.einsum("ij,ij->j", X, X, dtype=np.float64)
+            else:
+                sq = np.zeros(X.shape[1])
+                data = _f64(X.data) ** 2
+                counts = np.diff(X.indptr)
+                nz = counts > 0
+                sq[nz] = np.add.reduceat(data, X.indptr[:-1][nz]) if data.size else 0.0
+                out = sq
+                if self.offset is not None:
+                    out = out - self.n_weight * self._mu**2
+                out = np.maximum(out, 0.0)
+            self._cache["norms"] = out
+        return self._cache["norms"]
+
+    def gram_block(self, rows, cols):
+        """``Xt[:, rows]^T Xt[:, cols]`` (float64, dense)."""
+        X = self.X
+        if not self.sparse:
+            A = X[:, rows]
+            B = A if cols is rows else X[:, cols]
+            return _f64(A.T @ B)
+        A = X[:, rows]
+        B = A if cols is rows else X[:, cols]
+        out = _f64((A.T @ B).toarray())
+        if self.offset is not None:
+            out -= self.n_weight * np.outer(self._mu[rows], self._mu[cols])
+        return out
+
+    def gram(self):
+        """``Xt^T Xt`` (float64)."""
+        if not self.sparse:
+            X = _f64(self.X)
+            return X.T @ X
+        X = self.X.astype(np.float64)
+        out = (X.T @ X).toarray()
+        if self.offset is not None:
+            out -= self.n_weight * np.outer(self._mu, self._mu)
+        return out
+
+    def kernel(self):
+        """``Xt Xt^T`` (float64)."""
+        if not self.sparse:
+            X = _f64(self.X)
+            return X @ X.T
+        X = self.X.astype(np.float64)
+        out = (X @ X.T).toarray()
+        if self.offset is not None:
+            # (A - a m^T)(A - a m^T)^T with A = Xs, a = sqrt s, m = mu
+            root = _f64(self.sqrt_sw)
+            Am = np.asarray(X @ self._mu).ravel()
+            out -= np.outer(Am, root)
+            out -= np.outer(root, Am)
+            out += float(self._mu @ self._mu) * np.outer(root, root)
+        return out
+
+    def as_float64(self):
+        """The same problem held in float64 (a copy unless it already is)."""
+        if self.dtype == np.float64:
+            return self
+        return RowsProblem(self.X.astype(np.float64), _f64(self.Yt), _f64(self.sqrt_sw),
+                           self.n_weight, self.X_mean, self.y_mean,
+                           None if self.offset is None else _f64(self.offset),
+                           out_dtype=self.out_dtype)
+
+    def kernel_view(self):
+        """Dense: ``(Xt,)``.  Sparse: ``(data, indices, indptr, mu, smu, sqrt_sw)``."""
+        if not self.sparse:
+            return (self.X,)
+        X = self.X
+        return (X.data, X.indices, X.indptr, self._mu, self._smu, self.sqrt_sw)
+
+
+class GramProblem(_Problem):
+    """``P`` held by its sufficient statistics ``G = Xt^T Xt``, ``C = Xt^T Yt`` and
+    ``|yt|^2`` (float64): every operation costs O(p^2) instead of O(np)."""
+
+    sparse = False
+    form = "gram"
+
+    def __init__(self, G, C, YY, n_weight, shape, X_mean, y_mean, out_dtype):
+        self.G = np.ascontiguousarray(G, dtype=np.float64)
+        self.C = np.asarray(C, dtype=np.float64)
+        self.YY = np.asarray(YY, dtype=np.float64)
+        self.n_weight = float(n_weight)
+        self.shape = tuple(shape)
+        self.n_targets = self.C.shape[1]
+        self.X_mean, self.y_mean = X_mean, y_mean
+        self.dtype = np.dtype(np.float64)
+        self.out_dtype = np.dtype(out_dtype)
+
+    @classmethod
+    def from_statistics(cls, stats, out_dtype=np.float64):
+        """The problem of accumulated :class:`~skreg._streaming.SufficientStatistics`."""
+        return cls(stats.xx, stats.xy, stats.yy, stats.weight,
+                   (stats.n_samples, stats.xx.shape[0]), stats.x_mean.copy(),
+                   stats.y_mean.copy(), out_dtype)
+
+    def xty(self, k):
+        return self.C[:, k]
+
+    def yy(self, k):
+        return float(self.YY[k])
+
+    def correlations(self, w, k):
+        w = np.asarray(w, dtype=np.float64)
+        S = self.n_weight
+        c = self.C[:, k]
+        nz = np.flatnonzero(w)
+        Gw = self.G[:, nz] @ w[nz]
+        cw = float(c @ w)
+        rr = max(float(self.YY[k]) - 2.0 * cw + float(w @ Gw), 0.0)
+        return (c - Gw) / S, rr / S, (float(self.YY[k]) - cw) / S
+
+    def col_sq_norms(self):
+        return np.diag(self.G).copy()
+
+    def gram_block(self, rows, cols):
+        return self.G[np.ix_(rows, cols)]
+
+    def gram(self):
+        return self.G.copy()
+
+    def kernel_view(self):
+        return (self.G,)
+
+
+def _statistics_gram(X, Y, sw, fit_intercept, out_dtype):
+    """The Gram form of ``(X, Y, sw)``, accumulated in float64.
+
+    Dense: a block of rows at a time is centred (around float64 means) and
+    weighted, so no large uncentred sum is formed and then cancelled and the
+    temporary copy stays ``_ROW_BLOCK x p``.  Sparse: the uncentred product with
+    the rank-one correction ``S mu mu^T`` (centring would densify).
+    """
+    from ._streaming import SufficientStatistics
+
+    stats = SufficientStatistics.from_chunk(X, Y, sw, fit_intercept)
+    check_no_overflow(stats.x_mean, stats.y_mean, np.diag(stats.xx), stats.xy, stats.yy)
+    return GramProblem.from_statistics(stats, out_dtype)
+
+
+def prepare_problem(X, Y, sample_weight, fit_intercept, form="rows", copy_X=True):
+    """Centre and weight the data once, into the form a solver asked for.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples, n_targets)
+    Y : ndarray of shape (n_samples, n_targets)
     sample_weight : ndarray of shape (n_samples,)
     fit_intercept : bool
+    form : {"rows", "gram"}
+        ``"rows"``: a :class:`RowsProblem`; ``"gram"``: a :class:`GramProblem`.
     copy_X : bool
-        If False a dense, writeable ``X`` is overwritten.
+        If False a dense, writeable, Fortran-ordered ``X`` of the right dtype is
+        centred in place.
 
     Returns
     -------
-    data : LeastSquares
-        Holds the design and the targets ``yt = sqrt(s) * (y - ybar)``.
-    X_mean : ndarray of shape (n_features,)
-        Weighted column means, float64 whatever the data's dtype.
-    y_mean : ndarray of shape (n_targets,)
-        Weighted target means, float64.
+    problem : RowsProblem or GramProblem
+        ``problem.X_mean`` and ``problem.y_mean`` are the weighted means
+        (float64; zero without an intercept).
     """
     dtype = X.dtype
-    sw = np.asarray(sample_weight, dtype=dtype)
+    if form == "gram":
+        return _statistics_gram(X, Y, sample_weight, fit_intercept, dtype)
+    sw = np.asarray(sample_weight)
     n_weight = float(sw.sum(dtype=np.float64))
-    sqrt_sw = np.sqrt(sw)
     unit = bool(np.all(sw == 1))
-    n_features = X.shape[1]
     if fit_intercept:
-        X_mean = weighted_mean64(X, sample_weight)
-        y_mean = weighted_mean64(y, sample_weight)
+        X_mean = weighted_mean64(X, sw)
+        y_mean = weighted_mean64(Y, sw)
     else:
-        X_mean = np.zeros(n_features)
-        y_mean = np.zeros(y.shape[1])
-
-    yt = (y - y_mean).astype(dtype, copy=False) if fit_intercept else y.copy()
+        X_mean = np.zeros(X.shape[1])
+        y_mean = np.zeros(Y.shape[1])
+    sqrt_sw = np.sqrt(sw).astype(dtype, copy=False)
+    Yt = (Y - y_mean).astype(dtype, copy=False) if fit_intercept else Y.astype(
+        dtype, copy=True)
     if not unit:
-        yt *= sqrt_sw[:, None]
-    check_no_overflow(X_mean, y_mean, np.einsum("ij,ij->j", yt, yt))
-
+        Yt *= sqrt_sw[:, None]
+    check_no_overflow(X_mean, y_mean, np.einsum("ij,ij->j", Yt, Yt, dtype=np.float64))
     if sp.issparse(X):
-        Xs = X.astype(dtype, copy=True)
+        Xs = X.tocsc().astype(dtype, copy=True)
         if not unit:
-            Xs = Xs.multiply(sqrt_sw[:, None]).asformat(X.format)
+            Xs = sp.csc_matrix(Xs.multiply(sqrt_sw[:, None]))
+        Xs.sort_indices()
         offset = X_mean if fit_intercept else None
-        data = LeastSquares(Xs, yt, sqrt_sw, n_weight, offset)
+        problem = RowsProblem(Xs, Yt, sqrt_sw, n_weight, X_mean, y_mean, offset)
     else:
-        if copy_X or not X.flags.writeable:
-            Xd = np.array(X, dtype=dtype, order="F", copy=True)
+        if copy_X or not X.flags.writeable or not X.flags.f_contiguous:
+            Xd = np.empty(X.shape, dtype=dtype, order="F")
+            if fit_intercept:
+                np.subtract(X, X_mean, out=Xd, casting="same_kind")
+            else:
+                Xd[...] = X
         else:
             Xd = X
-        if fit_intercept:
-            Xd -= X_mean            # in float64, rounded once to the data's dtype
+            if fit_intercept:
+                np.subtract(Xd, X_mean, out=Xd, casting="same_kind")
         if not unit:
             Xd *= sqrt_sw[:, None]
-        data = LeastSquares(Xd, yt, sqrt_sw, n_weight)
-    return data, X_mean, y_mean
-
-
-def duality_gap(w, v, rr, ry, penalty, curvature):
-    """Primal value, dual value and duality gap of ``P`` at ``w``.
-
-    The dual point is ``theta = kappa * r``, the residual ``r = yt - Xt w``
-    scaled by the ``kappa >= 0`` that maximises the dual along that ray.  With
-    ``v = Xt^T r / S``, ``rr = |r|^2 / S`` and ``ry = r^T yt / S`` the dual is
-
-    ``D(kappa) = kappa * ry - kappa^2 * rr / 2 - g*(kappa * v)``.
-
-    Without an L2 part ``g*`` is the indicator of ``|u|_inf <= l1``, so ``kappa``
-    is also capped at ``l1 / |v|_inf``.  With one, the maximiser is found exactly
-    (:func:`_best_dual_scale`): at the optimum it is 1, and away from it (or when
-    rounding leaves a tiny ``v`` where ``l2`` is tiny) the scaling keeps the gap
-    finite and tight, never above ``P(w)``.
-
-    Without a penalty the dual requires ``Xt^T theta = 0``, which only the optimal
-    residual meets, so no dual point is at hand.  The returned "gap" is then the
-    optimality measure ``|w^T v| + |v_+|^2 / curvature`` (``v_+``: the entries of
-    ``v`` that violate optimality, all of them unless ``positive``), zero exactly
-    at the optimum; ``curvature = trace(Xt^T Xt) / S`` puts it on the objective's
-    scale.
-    """
-    primal = 0.5 * rr + penalty.value(w)
-    l1, l2 = penalty.l1, penalty.l2
-    if l1 == 0.0 and l2 == 0.0:
-        viol = np.maximum(v, 0.0) if penalty.positive else v
-        measure = abs(float(w @ v)) + float(viol @ viol) / max(curvature, 1e-300)
-        return primal, primal - measure, measure
-    if l2 > 0.0:
-        kappa = _best_dual_scale(v, rr, ry, l1, l2, penalty.positive)
-        conj = penalty.conjugate(kappa * v)
-    else:
-        vnorm = penalty.dual_norm(v)
-        kappa_max = l1 / vnorm if vnorm > 0 else np.inf
-        kappa = min(max(ry / rr, 0.0), kappa_max) if rr > 0 else 0.0
-        conj = 0.0
-    dual = kappa * ry - 0.5 * kappa * kappa * rr - conj
-    return primal, dual, max(primal - dual, 0.0)
-
-
-def _best_dual_scale(v, rr, ry, l1, l2, positive):
-    """``argmax_{kappa >= 0} kappa ry - kappa^2 rr / 2 - sum (kappa a_j - l1)_+^2 / (2 l2)``
-    with ``a = |v|`` (``a = v`` when ``positive``).
-
-    The objective is concave and piecewise quadratic in ``kappa`` with breakpoints
-    ``l1 / a_j``; with the ``k`` largest ``a_j`` active its stationary point is
-    ``(ry + l1 A1_k / l2) / (rr + A2_k / l2)`` (``A1_k``, ``A2_k``: sums of the
-    ``k`` largest ``a_j`` and of their squares).  The one that falls in its own
-    interval is the maximiser.
-    """
-    if ry <= 0.0:
-        return 0.0
-    a = v if positive else np.abs(v)
-    a = -np.sort(-a[a > 0.0])
-    A1 = np.concatenate([[0.0], np.cumsum(a)])
-    A2 = np.concatenate([[0.0], np.cumsum(a * a)])
-    denom = rr + A2 / l2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        roots = (ry + l1 * A1 / l2) / denom
-        # the k largest are active on [l1 / a_(k-1), l1 / a_k)
-        hi = np.append(l1 / a, np.inf) if l1 > 0 else np.append(np.zeros(a.size), np.inf)
-        lo = np.concatenate([[0.0], hi[:-1]])
-    ok = np.flatnonzero((roots >= lo) & (roots <= hi) & (denom > 0))
-    if ok.size == 0:
-        return 0.0
-    return float(roots[ok[0]])
-
-
-def residual_gap(data, yt, w, penalty):
-    """Duality gap of ``P`` at ``w`` for the target ``yt`` of ``data``, in float64.
-
-    This is the certificate every solver's answer is judged by: the residual is
-    recomputed from the data (no running update that may have drifted) and every
-    product is accumulated in float64, whatever the data's dtype, so the gap
-    bounds the true suboptimality of ``w`` even when the solver itself ran in
-    float32.
-    """
-    v, rr, ry = data.correlations64(w, yt)
-    return duality_gap(np.asarray(w, dtype=np.float64), v, rr, ry, penalty,
-                       data.curvature())[2]
-
-
-def zero_objective(data, yt):
-    """``P(0) = |yt|^2 / (2S)``, the scale of ``tol``, in float64."""
-    return 0.5 * data.target_stats64(yt)
-
-
-def _f64(a):
-    return a if a.dtype == np.float64 else a.astype(np.float64)
+        problem = RowsProblem(Xd, Yt, sqrt_sw, n_weight, X_mean, y_mean)
+    check_no_overflow(problem.col_sq_norms())
+    return problem

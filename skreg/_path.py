@@ -17,12 +17,13 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from ._datafit import prepare, prepare_gram, residual_gap
+from ._datafit import prepare_problem
 from ._penalties import PENALTIES, ElasticNetPenalty, alpha_max
-from ._solvers import _MAX_DIRECT_SPARSE, _MAX_GRAM_FEATURES, solve, use_gram
+from ._solvers import plan, solve
 from ._validation import (
     check_bool,
     check_option,
@@ -41,12 +42,13 @@ def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None)
     * With an L1 part (``rho > 0``): from ``alpha_max``, where every coefficient
       is zero, down to ``eps * alpha_max``.
     * Pure L2 (``rho = 0``): from the spectrum ``d`` of the centred, weighted
-      Gram matrix (``spectrum``, its non-zero eigenvalues, see
-      :func:`l2_grid_bounds`).  The L2 fit shrinks the least-squares
-      coefficient along the k-th eigenvector by ``d_k / (d_k + alpha S)``; the
-      grid runs from where even the largest is shrunk to ``eps`` of its value
-      (the fit is essentially zero) down to where even the smallest keeps
-      ``1 - eps`` of it (the fit is essentially least squares).
+      Gram matrix (``spectrum = (d_max, d_min)``, its largest and smallest
+      non-zero eigenvalues, see :meth:`~skreg._datafit._Problem.spectrum_bounds`).
+      The L2 fit shrinks the least-squares coefficient along the k-th
+      eigenvector by ``d_k / (d_k + alpha S)``; the grid runs from where even the
+      largest is shrunk to ``eps`` of its value (the fit is essentially zero)
+      down to where even the smallest keeps ``1 - eps`` of it (the fit is
+      essentially least squares).
     """
     if rho > 0:
         top = alpha_max(Xty, n_weight, rho, positive)
@@ -61,30 +63,9 @@ def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None)
     return np.geomspace(top, min(bottom, top), n_alphas)
 
 
-# Eigenvalues below this fraction of the largest count as zero (rounding noise of a
-# rank-deficient design), and bound the grid when only the largest is computed.
-_RANK_CUTOFF = 1e-12
-_LANCZOS_RANGE = 1e-6
-
-
-def l2_grid_bounds(data):
-    """``(d_max, d_min)``: the largest and smallest non-zero eigenvalues of
-    ``Xt^T Xt`` (the centred, weighted design), in float64.
-
-    From the smaller of the Gram and kernel matrices; for a sparse design too
-    large for a dense decomposition, the largest by Lanczos and ``d_min =
-    1e-6 d_max``.
-    """
-    n, p = data.shape
-    if data.sparse and min(n, p) > _MAX_DIRECT_SPARSE:
-        top = data.lipschitz() * data.n_weight
-        return top, top * _LANCZOS_RANGE
-    M = data.gram() if (p <= n or data.gram_mode) else data.kernel()
-    evals = np.linalg.eigvalsh(np.asarray(M, dtype=np.float64))
-    top = float(evals[-1]) if evals.size else 0.0
-    cutoff = max(_RANK_CUTOFF, np.finfo(data.dtype).eps * max(n, p))
-    nonzero = evals[evals > top * cutoff]
-    return top, float(nonzero[0]) if nonzero.size else top
+def problem_xty(problem):
+    """``Xt^T Yt`` of a prepared problem, one column per target (float64)."""
+    return np.column_stack([problem.xty(k) for k in range(problem.n_targets)])
 
 
 def weighted_xty(X, Y, sw, fit_intercept):
@@ -98,76 +79,69 @@ def weighted_xty(X, Y, sw, fit_intercept):
     return np.asarray(X.T @ (Yc * sw[:, None]), dtype=np.float64)
 
 
-def prepare_path_data(X, Y, sw, fit_intercept, rho, positive):
-    """Prepare the centred problem once for a path (Gram matrix when tall).
+def prepare_path_problem(X, Y, sw, fit_intercept, rho, positive, n_alphas):
+    """Prepare the problem once for a path of ``n_alphas`` fits.
 
-    A path amortises the Gram matrix over all its alphas, so it is used as soon
-    as the data are at least as tall as wide (a single fit waits for ``n >= 4p``;
-    measured on the Toeplitz benchmark design, 1600 x 1000: 30% faster paths).
+    The form follows the one rule of :func:`skreg._solvers.plan` for ``n_alphas``
+    fits: a path amortises a Gram matrix over all its alphas.  Returns the
+    problem and the solver that will walk the path.
     """
     penalty = ElasticNetPenalty(1.0, rho, positive)
-    solver = "working_set" if (rho > 0 or positive) else "cholesky"
-    n, p = X.shape
-    if use_gram(solver, penalty, X) or (
-            solver == "working_set" and n >= p and p <= _MAX_GRAM_FEATURES):
-        return prepare_gram(X, Y, sw, fit_intercept)
-    return prepare(X, Y, sw, fit_intercept, copy_X=True)
+    solver, form = plan("auto", penalty, X.shape, sp.issparse(X), n_fits=n_alphas)
+    if solver == "cholesky":
+        form = "gram" if X.shape[1] <= X.shape[0] else "rows"
+    return prepare_problem(X, Y, sw, fit_intercept, form), solver
 
 
-def l2_spectrum(data):
-    """Eigendecomposition behind every L2 solution of ``data``.
+def l2_spectrum(problem):
+    """Eigendecomposition behind every L2 solution of ``problem``.
 
-    Returns ``(mode, evals, basis, proj)`` such that the L2 solution at ``alpha``
-    is ``basis @ (proj / (evals + alpha * S)[:, None])`` (shape
+    Returns ``(evals, basis, proj)`` such that the L2 solution at ``alpha`` is
+    ``basis @ (proj / (evals + alpha * S)[:, None])`` (shape
     ``(n_features, n_targets)``):
 
-    * ``mode="gram"``: ``Xt^T Xt = V diag(evals) V^T``, ``basis = V``,
+    * from the Gram matrix: ``Xt^T Xt = V diag(evals) V^T``, ``basis = V``,
       ``proj = V^T Xt^T Yt``;
-    * ``mode="kernel"``: ``Xt Xt^T = U diag(evals) U^T``, ``basis = Xt^T U``,
-      ``proj = U^T Yt``.
+    * from the kernel matrix (``p > n``): ``Xt Xt^T = U diag(evals) U^T``,
+      ``basis = Xt^T U``, ``proj = U^T Yt``.
 
     Computed in float64 whatever the data's dtype.
     """
-    n, p = data.shape
-    if p <= n or data.gram_mode:
-        G = np.asarray(data.gram(), dtype=np.float64)
-        evals, V = np.linalg.eigh(G)
-        C = np.column_stack([data.target_stats(data.target(k))[0]
-                             for k in range(data.n_targets)]) * data.n_weight
-        return "gram", np.maximum(evals, 0.0), V, V.T @ C.astype(np.float64)
-    evals, U, basis, proj = kernel_spectrum(data)
-    return "kernel", evals, basis, proj
+    n, p = problem.shape
+    if problem.form == "gram" or p <= n:
+        evals, V = np.linalg.eigh(problem.gram())
+        return np.maximum(evals, 0.0), V, V.T @ problem_xty(problem)
+    f64 = problem.as_float64()
+    evals, U = np.linalg.eigh(f64.kernel())
+    return np.maximum(evals, 0.0), rmatmat(f64, U), U.T @ f64.Yt
 
 
-def kernel_spectrum(data):
-    """``(evals, U, Xt^T U, U^T Yt)`` from ``Xt Xt^T = U diag(evals) U^T``."""
-    targets = np.column_stack([data.target(k) for k in range(data.n_targets)])
-    K = np.asarray(data.kernel(), dtype=np.float64)
-    evals, U = np.linalg.eigh(K)
-    proj = U.T @ targets.astype(np.float64)
-    return np.maximum(evals, 0.0), U, _rmatmat(data, U), proj
-
-
-def _rmatmat(data, U):
-    """``Xt^T @ U`` for a matrix ``U`` in one product (dense or sparse design)."""
-    out = np.asarray(data.X.T @ U.astype(data.dtype, copy=False), dtype=np.float64)
-    if data.offset is not None:
-        out -= np.outer(data.offset, data.sqrt_sw @ U)
+def rmatmat(problem, U):
+    """``Xt^T @ U`` for a matrix ``U`` in one product (dense or sparse rows)."""
+    out = np.asarray(problem.X.T @ U.astype(problem.dtype, copy=False),
+                     dtype=np.float64)
+    if problem.offset is not None:
+        out -= np.outer(problem.offset, np.asarray(problem.sqrt_sw, np.float64) @ U)
     return out
 
 
 def l2_coefs(spectrum, alphas, n_weight):
     """L2 solutions for every alpha: array of shape (n_alphas, n_targets, p)."""
-    _, evals, basis, proj = spectrum
+    evals, basis, proj = spectrum
     out = np.empty((len(alphas), proj.shape[1], basis.shape[0]))
     for i, alpha in enumerate(alphas):
         out[i] = (basis @ (proj / (evals + alpha * n_weight)[:, None])).T
     return out
 
 
-def path_on_data(data, rho, alphas, positive, tol, max_iter, coef_init=None,
-                 compute_gaps=True):
-    """Solutions of the prepared problem ``data`` for each alpha (descending).
+def path_on_problem(problem, solver, rho, alphas, positive, tol, max_iter,
+                    coef_init=None, compute_gaps=True):
+    """Solutions of the prepared problem for each alpha (descending).
+
+    L2 without a constraint: every solution from one eigendecomposition (or, for
+    a sparse design too large to decompose, conjugate gradients warm-started
+    along the grid).  Otherwise coordinate descent walks the grid, each solution
+    warm-starting the next and each working set seeding the next.
 
     Returns ``coefs`` (n_alphas, n_targets, n_features), ``gaps`` (n_alphas,
     n_targets; NaN when not computed), ``n_iters`` (n_alphas, n_targets) and
@@ -175,29 +149,25 @@ def path_on_data(data, rho, alphas, positive, tol, max_iter, coef_init=None,
     above ``tol`` times the objective at 0.
     """
     n_alphas = len(alphas)
-    n_targets, n_features = data.n_targets, data.shape[1]
+    n_targets, n_features = problem.n_targets, problem.shape[1]
     gaps = np.full((n_alphas, n_targets), np.nan)
     n_iters = np.ones((n_alphas, n_targets), dtype=int)
-    smooth = rho == 0 and not positive
-    direct = not (data.sparse and min(data.shape) > _MAX_DIRECT_SPARSE)
-    if smooth and direct:
-        coefs = l2_coefs(l2_spectrum(data), alphas, data.n_weight).astype(
-            data.out_dtype)
+    if solver == "cholesky":
+        coefs = l2_coefs(l2_spectrum(problem), alphas, problem.n_weight).astype(
+            problem.out_dtype)
         if compute_gaps:
             for i, alpha in enumerate(alphas):
                 pen = ElasticNetPenalty(alpha, 0.0)
-                gaps[i] = [residual_gap(data, data.target(k), coefs[i, k], pen)
-                           for k in range(n_targets)]
+                gaps[i] = [problem.gap(coefs[i, k], k, pen) for k in range(n_targets)]
         return coefs, gaps, n_iters, 0
-    solver = "cg" if smooth else "working_set"
-    coefs = np.empty((n_alphas, n_targets, n_features), dtype=data.out_dtype)
-    w = coef_init
-    caches = [{} for _ in range(n_targets)]
+    coefs = np.empty((n_alphas, n_targets, n_features), dtype=problem.out_dtype)
+    w, working_sets = coef_init, None
     n_unconverged = 0
     for i, alpha in enumerate(alphas):
-        result = solve(data, ElasticNetPenalty(alpha, rho, positive), solver, tol,
-                       max_iter, w, caches)
+        result = solve(problem, ElasticNetPenalty(alpha, rho, positive), solver, tol,
+                       max_iter, w, start_ws=working_sets)
         coefs[i] = w = result.coef
+        working_sets = result.working_sets
         gaps[i] = result.gap
         n_iters[i] = result.n_iter
         n_unconverged += int(np.count_nonzero(~result.converged_targets))
@@ -360,14 +330,14 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     rho = penalty_ratio(penalty, l1_ratio)
 
-    data, X_mean, y_mean = prepare_path_data(X, Y, sw, fit_intercept, rho, positive)
+    n_alphas = alphas if isinstance(alphas, Integral) else len(alphas)
+    problem, solver = prepare_path_problem(X, Y, sw, fit_intercept, rho, positive,
+                                           n_alphas)
     if isinstance(alphas, Integral):
-        Xty = np.column_stack([data.target_stats(data.target(k))[0]
-                               for k in range(data.n_targets)]) * data.n_weight
-        alphas = alpha_grid(Xty, data.n_weight, rho, alphas, eps, positive,
-                            None if rho > 0 else l2_grid_bounds(data))
-    coefs, gaps, n_iters, n_unconverged = path_on_data(data, rho, alphas, positive,
-                                                       tol, max_iter)
+        alphas = alpha_grid(problem_xty(problem), problem.n_weight, rho, alphas, eps,
+                            positive, None if rho > 0 else problem.spectrum_bounds())
+    coefs, gaps, n_iters, n_unconverged = path_on_problem(problem, solver, rho, alphas,
+                                                          positive, tol, max_iter)
     if n_unconverged:
         warnings.warn(
             f"regularization_path: {n_unconverged} of {len(alphas) * Y.shape[1]} fits "
@@ -376,7 +346,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
             ConvergenceWarning,
             stacklevel=2,
         )
-    intercepts = y_mean[None, :] - coefs @ X_mean           # (n_alphas, n_targets)
+    intercepts = problem.y_mean[None, :] - coefs @ problem.X_mean  # (n_alphas, n_targets)
 
     def layout(a):      # (n_alphas, n_targets, ...) -> enet_path's layout
         a = np.moveaxis(a, 0, -1)

@@ -11,9 +11,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin
 from ._dask import dask_predict, dask_statistics, is_dask_collection
-from ._datafit import prepare, prepare_gram
+from ._datafit import GramProblem, prepare_problem
 from ._penalties import PENALTIES, make_penalty
-from ._solvers import SOLVERS, check_solver, select_solver, solve, use_gram
+from ._solvers import SOLVERS, check_solver, plan, solve
 from ._streaming import SufficientStatistics, check_size
 from ._validation import (
     check_bool,
@@ -225,21 +225,42 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         n_targets = Y.shape[1]
 
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
-        solver = select_solver(self.solver, penalty, sp.issparse(X), X.shape)
+        solver, form = plan(self.solver, penalty, X.shape, sp.issparse(X))
         check_solver(solver, penalty, X.shape)
+        problem = prepare_problem(X, Y, sw, self.fit_intercept, form, self.copy_X)
+        return self._solve(problem, penalty, solver, single, X.dtype,
+                           self._warm_coef(n_targets, X.shape[1]))
 
-        coef_init = None
+    def _warm_coef(self, n_targets, n_features):
+        """The previous ``coef_`` as a start, with ``warm_start`` (else None)."""
         if self.warm_start and hasattr(self, "coef_"):
             prev = np.atleast_2d(self.coef_)
-            if prev.shape == (n_targets, X.shape[1]):
-                coef_init = prev
+            if prev.shape == (n_targets, n_features):
+                return prev
+        return None
 
-        if use_gram(solver, penalty, X):
-            data, X_mean, y_mean = prepare_gram(X, Y, sw, self.fit_intercept)
-        else:
-            data, X_mean, y_mean = prepare(X, Y, sw, self.fit_intercept, self.copy_X)
-        result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
-        return self._fitted_attributes(result, X_mean, y_mean, single, X.dtype, solver)
+    def _solve(self, problem, penalty, solver, single, dtype, coef_init):
+        """Solve the prepared problem; return the fitted attributes.
+
+        Ctrl-C during an iterative solve keeps the iterate reached (with a
+        warning) when every target has one; otherwise the interrupt propagates
+        and the previous model stays.
+        """
+        try:
+            result = solve(problem, penalty, solver, self.tol, self.max_iter, coef_init)
+        except KeyboardInterrupt as exc:
+            result = getattr(exc, "skreg_result", None)
+            if result is None or not getattr(exc, "skreg_complete", False):
+                raise
+            warnings.warn(
+                f"RegularizedRegressor: fit interrupted by the user; the model is the "
+                f"last iterate (duality gap {np.max(result.gap):.3g}, not converged).",
+                UserWarning,
+                stacklevel=4,
+            )
+            result.converged_targets[:] = True      # said above, do not warn twice
+        return self._fitted_attributes(result, problem.X_mean, problem.y_mean, single,
+                                       dtype, solver)
 
     def _fit_dask(self, X, y, sample_weight):
         """``fit`` for dask collections: statistics by dask, the solve here."""
@@ -259,20 +280,16 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
 
     def _solve_statistics(self, stats, single, dtype, warm):
         """Solve from sufficient statistics; return the fitted attributes."""
-        data, X_mean, y_mean = stats.problem()
+        problem = GramProblem.from_statistics(stats, dtype)
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
-        # Conjugate gradients work on the rows; from the statistics the same
-        # system is solved directly.
-        solver = select_solver("cholesky" if self.solver == "cg" else self.solver,
-                               penalty, False, data.shape)
-        check_solver(solver, penalty, data.shape)
+        solver, _ = plan(self.solver, penalty, problem.shape, False, statistics=True)
+        check_solver(solver, penalty, problem.shape)
         coef_init = None
         if warm and solver != "cholesky":
             prev = np.atleast_2d(self.coef_).astype(np.float64)
-            if prev.shape == (data.n_targets, data.shape[1]):
+            if prev.shape == (problem.n_targets, problem.shape[1]):
                 coef_init = prev
-        result = solve(data, penalty, solver, self.tol, self.max_iter, coef_init)
-        return self._fitted_attributes(result, X_mean, y_mean, single, dtype, solver)
+        return self._solve(problem, penalty, solver, single, dtype, coef_init)
 
     def _fitted_attributes(self, result, X_mean, y_mean, single, dtype, solver):
         """The fitted attributes from a solver result (checked, not yet set)."""

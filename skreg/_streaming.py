@@ -15,13 +15,13 @@ merges each chunk's own centred moments with the pairwise update of Chan, Golub
 and LeVeque (the difference of the two means enters as a rank-one term), so no
 large uncentred sum is ever formed and subtracted.  Memory is O(p^2),
 independent of the number of rows; the problem is then solved from them exactly
-as :class:`~skreg._datafit.GramLeastSquares` (what ``fit`` uses for tall data).
+as :class:`~skreg._datafit.GramProblem` (what ``fit`` uses for tall data).
 """
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._datafit import _ROW_BLOCK, GramLeastSquares, weighted_mean64
+from ._datafit import _ROW_BLOCK, weighted_mean64
 
 # Refuse to keep more than this many float64 entries (8 GB).
 MAX_ENTRIES = 1_000_000_000
@@ -37,6 +37,28 @@ def check_size(n_features, n_targets):
             f"limit is {MAX_ENTRIES * 8 / 1e9:.0f} GB). Reduce the number of features "
             "or fit on a sample of the rows with fit."
         )
+
+
+def _centred_products(X, mx, sw, swy):
+    """``Xc^T W Xc`` and ``Xc^T (s * Yc)`` with ``Xc = X - mx``, in float64, a
+    block of rows at a time (a sparse block is densified): the temporary copy
+    stays ``_ROW_BLOCK x p`` whatever the number of rows, and no large
+    uncentred sum is formed and then cancelled."""
+    n, p = X.shape
+    xx = np.zeros((p, p))
+    xy = np.zeros((p, swy.shape[1]))
+    root = np.sqrt(sw)
+    unit = bool(np.all(sw == 1.0))
+    for start in range(0, n, _ROW_BLOCK):
+        stop = start + _ROW_BLOCK
+        block = X[start:stop]
+        block = block.toarray() if sp.issparse(block) else block
+        Xc = block.astype(np.float64) - mx
+        xy += Xc.T @ swy[start:stop]
+        if not unit:
+            Xc *= root[start:stop, None]
+        xx += Xc.T @ Xc
+    return xx, xy
 
 
 class SufficientStatistics:
@@ -98,34 +120,24 @@ class SufficientStatistics:
         w = float(sw.sum())
         if w == 0.0:
             return stats
-        if sp.issparse(X):
-            X = X.astype(np.float64)
-        else:
-            X = np.asarray(X, dtype=np.float64)
-        mx = weighted_mean64(X, sw) if fit_intercept else 0.0
+        mx = weighted_mean64(X, sw) if fit_intercept else np.zeros(X.shape[1])
         my = weighted_mean64(Y, sw) if fit_intercept else 0.0
         Yc = Y - my
         swy = Yc * sw[:, None]
         stats.yy = np.einsum("ij,ij->j", Yc, swy)
-        stats.xy = np.asarray(X.T @ swy)        # sum(s * Yc) = 0: X needs no centring
         if sp.issparse(X):
-            Xw = sp.diags(np.sqrt(sw)) @ X
-            stats.xx = (Xw.T @ Xw).toarray()
-            if fit_intercept:
-                stats.xx -= w * np.outer(mx, mx)
+            Xs = X.astype(np.float64)
+            # sum(s * Yc) is zero but for rounding: subtract its exact effect
+            stats.xy = np.asarray(Xs.T @ swy) - np.outer(mx, swy.sum(axis=0))
+            Xw = sp.diags(np.sqrt(sw)) @ Xs
+            raw = (Xw.T @ Xw).toarray()
+            stats.xx = raw - w * np.outer(mx, mx)
+            if fit_intercept and np.any(np.diag(stats.xx) < 1e-6 * np.diag(raw)):
+                # means that dwarf the spread: the rank-one correction cancels
+                # more than six digits, so centre (densified) blocks of rows
+                stats.xx, stats.xy = _centred_products(X, mx, sw, swy)
         else:
-            # Centre and weight a block of rows at a time: the temporary copy
-            # stays at _ROW_BLOCK x p whatever the chunk's length.
-            root = np.sqrt(sw)
-            unit = bool(np.all(sw == 1.0))
-            xx = np.zeros((X.shape[1], X.shape[1]))
-            for start in range(0, X.shape[0], _ROW_BLOCK):
-                block = X[start:start + _ROW_BLOCK]
-                Xw = block - mx if fit_intercept else block.copy()
-                if not unit:
-                    Xw *= root[start:start + _ROW_BLOCK, None]
-                xx += Xw.T @ Xw
-            stats.xx = xx
+            stats.xx, stats.xy = _centred_products(X, mx, sw, swy)
         if fit_intercept:
             stats.x_mean, stats.y_mean = mx, my
         stats.weight = w
@@ -166,14 +178,3 @@ class SufficientStatistics:
     def update(self, X, Y, sw):
         """Merge a chunk: ``X`` (dense or sparse), ``Y`` (n, n_targets), weights."""
         return self.merge(SufficientStatistics.from_chunk(X, Y, sw, self.fit_intercept))
-
-    def problem(self, out_dtype=np.float64):
-        """The accumulated problem as a :class:`GramLeastSquares`, and the means.
-
-        The problem is held and solved in float64; ``out_dtype`` is the dtype
-        of the data, in which the answer is returned and certified.
-        """
-        data = GramLeastSquares(self.xx.copy(), self.xy.copy(), self.yy.copy(),
-                                self.weight, (self.n_samples, self.xx.shape[0]),
-                                np.dtype(np.float64), out_dtype)
-        return data, self.x_mean.copy(), self.y_mean.copy()

@@ -81,7 +81,7 @@ def test_backward_matches_finite_differences(activation, n_classes, alpha, l1_ra
     backward(coefs, acts, acts[-1], activation, gc, gi, masks,
              [0.7] * len(masks))
     W = theta[:layout.n_weights]
-    grad[:layout.n_weights] += penalty.smooth_grad(W) + penalty.l1 * np.sign(W)
+    grad[:layout.n_weights] += penalty.l2 * W + penalty.l1 * np.sign(W)
 
     def J(t):
         return _objective(t, layout, Xd, y, sw, activation, masks, alpha, l1_ratio)

@@ -1,52 +1,60 @@
-"""Solvers for the penalised least-squares problem, and the one ``auto`` rule.
+"""Solvers for the penalised least-squares problem, the one ``auto`` rule, and the
+one convergence rule.
 
-Every solver works on the centred, weighted problem of :mod:`skreg._datafit`
-(``P(w) = |yt - Xt w|^2 / (2S) + g(w)``) for one target at a time (the closed
-form takes all targets at once), and every iterative solver stops when the
-duality gap is at most ``tol * P(0)``.
+Every solver works on a prepared problem (:mod:`skreg._datafit`: rows or Gram
+form, ``P(w) = |yt - Xt w|^2 / (2S) + g(w)``) for one target at a time (the
+closed form takes all targets at once).  The convergence rule is the same for
+all: the duality gap of the answer, computed in float64 from a fresh residual
+(``problem.gap``), must be at most ``tol * P(0)``.
 
-=================  ============================  ====================================
-solver             penalties                     method
-=================  ============================  ====================================
-``"cholesky"``     ``"l2"``, None                closed form (p x p or n x n)
-``"cg"``           ``"l2"``, None                conjugate gradients (CGLS)
-``"working_set"``  all, and ``positive=True``    working sets; feature-sign, CD, FISTA
-``"gd"``           all, and ``positive=True``    proximal gradient (ISTA)
-=================  ============================  ====================================
+=================  ========================  =============  ==========================
+solver             penalties                 forms          method
+=================  ========================  =============  ==========================
+``"cholesky"``     ``"l2"``, None            rows, gram     closed form (p x p or n x n)
+``"cg"``           ``"l2"``, None            rows           conjugate gradients (CGLS)
+``"working_set"``  all, ``positive=True``    rows, gram     coordinate descent on
+                                                            working sets, Anderson
+``"gd"``           all, ``positive=True``    rows, gram     proximal gradient (ISTA)
+=================  ========================  =============  ==========================
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._datafit import residual_gap, zero_objective
+from ._cd import solve_cd
 from ._cg import solve_cg
 from ._closed_form import solve_closed_form
 from ._prox_grad import solve_prox_grad
-from ._working_set import solve_working_set
 
 SOLVERS = ("auto", "cholesky", "cg", "working_set", "gd")
+FORMS = {"cholesky": ("rows", "gram"), "cg": ("rows",), "working_set": ("rows", "gram"),
+         "gd": ("rows", "gram")}
 _SMOOTH_ONLY = ("cholesky", "cg")
 # A dense Gram or kernel matrix above this size is not worth forming from a sparse X.
-_MAX_DIRECT_SPARSE = 2000
+MAX_DIRECT_SPARSE = 2000
 # Refuse to allocate a dense matrix of more than this many entries (8 GB in float64).
 _MAX_DIRECT_ENTRIES = 1_000_000_000
 # Largest p for which the p x p Gram matrix replaces the rows of a tall problem.
 _MAX_GRAM_FEATURES = 4000
+# A closed form is exact up to the rounding of its float64 factorisation.
+_CLOSED_FORM_ROUNDING = 1e-10
 
 
 @dataclass
 class SolverResult:
     """What a solver hands back to the estimator."""
 
-    coef: np.ndarray  # (n_targets, n_features)
+    coef: np.ndarray                 # (n_targets, n_features), the output dtype
     n_iter: list
-    gap: np.ndarray  # (n_targets,): the float64 certificate, residual_gap
-    converged_targets: np.ndarray  # (n_targets,) of bool
+    gap: np.ndarray                  # (n_targets,): the float64 certificate
+    converged_targets: np.ndarray    # (n_targets,) of bool
     solver: str
-    # True when the solver met tol in its own (float32) arithmetic but the float64
-    # certificate does not: float32 cannot resolve the tolerance asked for.
+    # True when a target met tol in the solver's own (float32) arithmetic but not
+    # by the float64 certificate: float32 cannot resolve the tolerance asked for.
     precision_limited: bool = False
+    # The last working set of each target (coordinate descent), for a path.
+    working_sets: list = field(default_factory=list)
 
     @property
     def converged(self):
@@ -57,7 +65,8 @@ class SolverResult:
 def check_solver(solver, penalty, shape):
     """Raise a ``ValueError`` naming the problem when ``solver`` cannot do the job."""
     if solver in _SMOOTH_ONLY and not penalty.is_smooth:
-        what = "positive=True" if penalty.l1 == 0 else "an L1 term (penalty='l1' or 'elasticnet')"
+        what = ("positive=True" if not penalty.has_l1
+                else "an L1 term (penalty='l1' or 'elasticnet')")
         raise ValueError(
             f"solver={solver!r} handles only penalty='l2' or None without constraints, "
             f"but the problem has {what}; use solver='auto', 'working_set' or 'gd'."
@@ -71,80 +80,105 @@ def check_solver(solver, penalty, shape):
             )
 
 
-def select_solver(solver, penalty, is_sparse, shape):
-    """The ``solver="auto"`` rule, in one place.
+def plan(solver, penalty, shape, sparse, n_fits=1, statistics=False):
+    """The ``solver="auto"`` rule and the problem form, in one place.
+
+    Solver:
 
     * L2 or no penalty, no constraint: the closed form, except for a sparse ``X``
-      whose smaller dimension exceeds 2000, where conjugate gradients avoid a large
-      dense matrix.
-    * Anything with an L1 term or ``positive=True``: the working-set solver.
+      whose smaller dimension exceeds 2000, where conjugate gradients avoid a
+      large dense matrix.
+    * Anything with an L1 term or ``positive=True``: coordinate descent on
+      working sets.
+    * From sufficient statistics (``partial_fit``, Dask) there are no rows:
+      conjugate gradients become the closed form.
+
+    Form (:func:`skreg._datafit.prepare_problem`):
+
+    * the closed form takes the Gram matrix when ``n >= p`` (the kernel matrix of
+      the rows otherwise);
+    * coordinate descent takes the Gram matrix when the data are tall enough for
+      it to pay: ``n >= 4 p`` for one fit, ``n >= p`` for a path or
+      cross-validation that reuses it over ``n_fits`` fits (at most 4000
+      features); a sparse design keeps its rows unless ``p`` is small;
+    * conjugate gradients need the rows.
+
+    Returns ``(solver, form)``.
     """
-    if solver != "auto":
-        return solver
-    if penalty.is_smooth:
-        if is_sparse and min(shape) > _MAX_DIRECT_SPARSE:
-            return "cg"
-        return "cholesky"
-    return "working_set"
-
-
-def solve(data, penalty, solver, tol, max_iter, coef_init=None, caches=None):
-    """Minimise ``P`` for each target held by ``data`` with the named solver.
-
-    ``tol`` is relative: the duality gap must reach ``tol * P(0)`` with
-    ``P(0) = |yt|^2 / (2S)``.  ``caches`` (one dict per target) lets the
-    working-set solver reuse work between the warm-started calls of a path.
-    """
-    n_targets = data.n_targets
-    n_features = data.shape[1]
-    targets = [data.target(k) for k in range(n_targets)]
-    if solver == "cholesky":
-        coef = solve_closed_form(data, penalty).astype(data.out_dtype, copy=False)
-        gaps = np.array([residual_gap(data, t, coef[k], penalty)
-                         for k, t in enumerate(targets)])
-        return SolverResult(coef, [1] * n_targets, gaps, np.ones(n_targets, bool),
-                            solver)
-
-    lipschitz = data.lipschitz() if solver == "gd" else None
-    coef = np.zeros((n_targets, n_features), dtype=data.out_dtype)
-    gaps = np.zeros(n_targets)
-    n_iters = []
-    converged = np.ones(n_targets, dtype=bool)
-    limited = False
-    for k, yk in enumerate(targets):
-        tol_abs = tol * zero_objective(data, yk)
-        w0 = (coef_init[k].astype(data.dtype, copy=True) if coef_init is not None
-              else np.zeros(n_features, dtype=data.dtype))
-        if solver == "cg":
-            w, it, gap = solve_cg(data, yk, penalty, w0, tol_abs, max_iter)
-        elif solver == "working_set":
-            w, it, gap = solve_working_set(data, yk, penalty, w0, tol_abs, max_iter,
-                                           cache=None if caches is None else caches[k])
+    n, p = shape
+    if solver == "auto":
+        if penalty.is_smooth:
+            solver = "cg" if sparse and min(shape) > MAX_DIRECT_SPARSE else "cholesky"
         else:
-            w, it, gap = solve_prox_grad(data, yk, penalty, w0, tol_abs, max_iter,
-                                         lipschitz)
-        coef[k] = w
-        # the answer, in the data's dtype, is judged by the float64 certificate,
-        # not by the solver's own gap
-        gaps[k] = residual_gap(data, yk, coef[k], penalty)
-        n_iters.append(it)
-        converged[k] = gaps[k] <= tol_abs
-        limited |= bool(gap <= tol_abs < gaps[k] and data.dtype != np.float64)
-    return SolverResult(coef, n_iters, gaps, converged, solver, limited)
+            solver = "working_set"
+    if statistics:
+        return ("cholesky" if solver == "cg" else solver), "gram"
+    if solver == "cholesky":
+        form = "gram" if p <= n else "rows"
+    elif solver == "cg":
+        form = "rows"
+    else:
+        tall = n >= (p if n_fits > 1 else 4 * p)
+        small = p <= (_MAX_GRAM_FEATURES if not sparse else MAX_DIRECT_SPARSE)
+        form = "gram" if tall and small else "rows"
+    return solver, form
 
 
-def use_gram(solver, penalty, X):
-    """Whether to hold the problem by its Gram matrix (see ``GramLeastSquares``).
+def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None):
+    """Minimise ``P`` for each target of ``problem`` with the named solver.
 
-    The closed form needs the Gram matrix anyway when ``n >= p``.  The iterative
-    solvers are given it when the data are much taller than wide (``n >= 4p``,
-    measured: below that, the Gram blocks of the working set alone are cheaper).
-    Conjugate gradients work on the rows, and ordinary least squares keeps them
-    for the accuracy of an SVD on ill-conditioned designs.
+    ``tol`` is relative: the certified duality gap must reach ``tol * P(0)``.
+    ``start_ws`` (one per target) seeds coordinate descent's working sets.
+    A ``KeyboardInterrupt`` during an iterative solve is re-raised with the
+    iterates so far attached (``exc.skreg_result``, a :class:`SolverResult`).
     """
-    n, p = X.shape
-    if solver == "cg" or (penalty.l1 == 0 and penalty.l2 == 0 and not penalty.positive):
-        return False
-    if p > _MAX_GRAM_FEATURES:
-        return False
-    return n >= p if solver == "cholesky" else n >= 4 * p
+    n_targets, p = problem.n_targets, problem.shape[1]
+    out_dtype = problem.out_dtype
+    if solver == "cholesky":
+        coef = solve_closed_form(problem, penalty).astype(out_dtype, copy=False)
+        gaps = np.array([problem.gap(coef[k], k, penalty) for k in range(n_targets)])
+        scale = np.array([problem.zero_objective(k) for k in range(n_targets)])
+        # an exact solve in float64: converged up to its own rounding
+        converged = gaps <= np.maximum(tol, _CLOSED_FORM_ROUNDING) * scale
+        limited = bool(not np.all(converged) and out_dtype != np.float64)
+        return SolverResult(coef, [1] * n_targets, gaps, converged, solver, limited)
+
+    coef = np.zeros((n_targets, p), dtype=out_dtype)
+    gaps = np.zeros(n_targets)
+    n_iters = [1] * n_targets
+    converged = np.zeros(n_targets, dtype=bool)
+    working_sets = [None] * n_targets
+    limited = False
+    for k in range(n_targets):
+        tol_abs = tol * problem.zero_objective(k)
+        w0 = (np.array(coef_init[k], dtype=np.float64) if coef_init is not None
+              else np.zeros(p))
+        try:
+            if solver == "working_set":
+                w, it, gap, own, ws = solve_cd(
+                    problem, k, penalty, w0, tol_abs, max_iter,
+                    start_ws=None if start_ws is None else start_ws[k])
+                working_sets[k] = ws
+            else:
+                run = solve_cg if solver == "cg" else solve_prox_grad
+                w, it, own = run(problem, k, penalty, w0.astype(problem.dtype), tol_abs,
+                                 max_iter)
+                w = w.astype(out_dtype, copy=False)
+                gap = problem.gap(w, k, penalty)
+        except KeyboardInterrupt as exc:
+            w = getattr(exc, "skreg_coef", None)
+            if w is not None:
+                coef[k] = w
+                n_iters[k] = exc.skreg_epochs
+                gaps[k] = problem.gap(coef[k], k, penalty)
+            gaps[k + 1:] = np.inf
+            exc.skreg_result = SolverResult(coef, n_iters, gaps, converged, solver,
+                                            working_sets=working_sets)
+            exc.skreg_complete = w is not None and k == n_targets - 1
+            raise
+        coef[k] = w
+        gaps[k] = gap
+        n_iters[k] = it
+        converged[k] = gap <= tol_abs
+        limited |= bool(own <= tol_abs < gap and problem.out_dtype != np.float64)
+    return SolverResult(coef, n_iters, gaps, converged, solver, limited, working_sets)

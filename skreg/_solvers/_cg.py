@@ -18,7 +18,7 @@ restart halves the certified gap.
 
 import numpy as np
 
-from .._datafit import duality_gap, residual_gap
+from .._datafit import duality_gap
 
 _MAX_RESTARTS = 5
 
@@ -27,20 +27,20 @@ def _cg_run(data, yt, penalty, w, tol_abs, max_iter, curvature):
     """CGLS from ``w`` with a freshly computed residual; returns ``(w, n_iter, gap)``
     where ``gap`` is the recurrences' own estimate."""
     S = data.n_weight
-    l2 = penalty.l2
+    l2 = np.asarray(penalty.l2, dtype=np.float64)     # a number or one per feature
     r = yt - data.matvec(w) if np.any(w) else yt.copy()
     v = data.rmatvec(r) / S
     ry = float(r @ yt) / S
     rr = float(r @ r) / S
     gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
-    s = v - l2 * w
+    s = (v - l2 * w).astype(v.dtype, copy=False)
     d = s.copy()
     gamma = float(s @ s)
     n_iter = 0
     while gap > tol_abs and n_iter < max_iter and gamma > 0:
         n_iter += 1
         q = data.matvec(d)
-        delta = float(q @ q) / S + l2 * float(d @ d)
+        delta = float(q @ q) / S + float(d @ (l2 * d))
         if delta <= 0:
             break
         step = gamma / delta
@@ -50,7 +50,7 @@ def _cg_run(data, yt, penalty, w, tol_abs, max_iter, curvature):
         rr = float(r @ r) / S
         ry = float(r @ yt) / S
         gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
-        s = v - l2 * w
+        s = (v - l2 * w).astype(v.dtype, copy=False)
         gamma_new = float(s @ s)
         d *= gamma_new / gamma
         d += s
@@ -58,21 +58,22 @@ def _cg_run(data, yt, penalty, w, tol_abs, max_iter, curvature):
     return w, n_iter, gap
 
 
-def solve_cg(data, yt, penalty, w0, tol_abs, max_iter):
-    """Return ``(w, n_iter, gap)`` for one target (``gap``: the solver's own)."""
-    curvature = data.curvature() if penalty.l2 == 0 else 1.0  # without a penalty only
+def solve_cg(data, k, penalty, w0, tol_abs, max_iter):
+    """Return ``(w, n_iter, gap)`` for target ``k`` (``gap``: the solver's own)."""
+    curvature = data.curvature() if penalty.is_zero else 1.0  # without a penalty only
+    yt = data.target(k)
     w = w0.copy()
     w, n_iter, gap = _cg_run(data, yt, penalty, w, tol_abs, max_iter, curvature)
     if gap > tol_abs:
         return w, max(n_iter, 1), gap
-    certified = residual_gap(data, yt, w, penalty)
+    certified = data.gap(w, k, penalty)
     for _ in range(_MAX_RESTARTS):
         if certified <= tol_abs or n_iter >= max_iter:
             break
         w_new, it, gap_new = _cg_run(data, yt, penalty, w.copy(), tol_abs,
                                      max_iter - n_iter, curvature)
         n_iter += it
-        new = residual_gap(data, yt, w_new, penalty)
+        new = data.gap(w_new, k, penalty)
         if not new < certified:
             break
         improved = new <= 0.5 * certified

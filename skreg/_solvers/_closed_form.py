@@ -4,7 +4,7 @@ The optimality condition of ``P(w) = |yt - Xt w|^2 / (2S) + l2 / 2 |w|^2`` is th
 linear system ``(Xt^T Xt / S + l2 I) w = Xt^T yt / S``.  It is solved by a
 Cholesky factorisation of the smaller of two matrices:
 
-* ``n_features <= n_samples``: the p x p system itself;
+* the Gram form, or ``n_features <= n_samples``: the p x p system itself;
 * otherwise the n x n "kernel" system ``(Xt Xt^T / S + l2 I) a = yt`` and
   ``w = Xt^T a / S`` (the push-through identity).
 
@@ -14,8 +14,9 @@ many digits on ill-conditioned designs to deliver it.
 
 When the matrix is singular or too ill-conditioned for a Cholesky factorisation
 (ordinary least squares on a rank-deficient design), the minimum-norm
-least-squares solution is computed instead, from an SVD (dense) or from an
-eigendecomposition of the Gram / kernel matrix (sparse, never densified).
+least-squares solution is computed instead, from an SVD (dense rows) or from an
+eigendecomposition of the Gram / kernel matrix (sparse, never densified, and the
+Gram form).
 """
 
 import numpy as np
@@ -51,38 +52,37 @@ def _pinv_solve(M, B):
     return evecs @ (inv[:, None] * (evecs.T @ B))
 
 
-def solve_closed_form(data, penalty):
-    """Solve the L2 / unpenalised problem for every target of ``data``.
+def solve_closed_form(problem, penalty):
+    """Solve the L2 / unpenalised problem for every target of ``problem``.
 
-    Returns the coefficients as an array of shape (n_targets, n_features).
+    Returns the coefficients as a float64 array of shape (n_targets, n_features).
     """
-    if not data.gram_mode:
-        data = data.as_float64()
-    n, p = data.shape
-    S = data.n_weight
-    l2 = penalty.l2
-    check = l2 == 0.0
-    targets = [data.target(k) for k in range(data.n_targets)]
-    if p <= n or data.gram_mode:
-        A = data.gram()
-        A /= S
+    n, p = problem.shape
+    S = problem.n_weight
+    l2 = np.asarray(penalty.l2, dtype=np.float64)
+    singular_ok = not np.any(l2 > 0)
+    targets = range(problem.n_targets)
+    if problem.form == "gram" or p <= n:
+        A = problem.gram() / S
         A.flat[:: p + 1] += l2
-        B = np.column_stack([data.target_stats(t)[0] for t in targets])
-        coef = _cholesky_solve(A.copy() if check else A, B, check)
+        B = np.column_stack([problem.xty(k) for k in targets]) / S
+        coef = _cholesky_solve(A.copy() if singular_ok else A, B, singular_ok)
         if coef is None:
-            if not data.sparse and not data.gram_mode:
-                coef = _lstsq(data.X, data.Yt)
+            if problem.form == "dense":
+                f64 = problem.as_float64()
+                coef = _lstsq(f64.X, f64.Yt)
             else:
                 coef = _pinv_solve(A, B)
-        return coef.T.astype(data.dtype, copy=False)
-    K = data.kernel()
-    K /= S
+        return coef.T
+    f64 = problem.as_float64()
+    if l2.ndim:
+        raise NotImplementedError("per-feature L2 weights on a wide design")
+    K = f64.kernel() / S
     K.flat[:: n + 1] += l2
-    Y = data.Yt
-    a = _cholesky_solve(K.copy() if check else K, Y, check)
+    Y = f64.Yt
+    a = _cholesky_solve(K.copy() if singular_ok else K, Y, singular_ok)
     if a is None:
-        if not data.sparse:
-            return _lstsq(data.X, Y).T.astype(data.dtype, copy=False)
+        if f64.form == "dense":
+            return _lstsq(f64.X, Y).T
         a = _pinv_solve(K, Y)
-    coef = np.column_stack([data.rmatvec(a[:, k]) for k in range(Y.shape[1])]) / S
-    return coef.T.astype(data.dtype, copy=False)
+    return np.column_stack([f64.rmatvec(a[:, k]) for k in targets]).T / S

@@ -6,9 +6,8 @@ minus sign the notes drop), with ``L = lambda_max(Xt^T Xt) / S``, then applies
 the proximal operator of the penalty: soft-thresholding for the L1 part, which
 sets coefficients exactly to zero (a subgradient step on ``|w_j|`` would only
 make them oscillate around zero), and the exact shrinkage ``1 / (1 + l2 / L)``
-for the L2 part.  This is
-ISTA, kept plain (no acceleration) because it is the notes' algorithm; it is the
-reference, not the fast path.
+for the L2 part.  This is ISTA, kept plain (no acceleration) because it is the
+notes' algorithm; it is the reference, not the fast path.
 """
 
 import numpy as np
@@ -16,19 +15,19 @@ import numpy as np
 from .._datafit import duality_gap
 
 
-def solve_prox_grad(data, yt, penalty, w0, tol_abs, max_iter, lipschitz):
-    """Return ``(w, n_iter, gap)`` for one target."""
-    L = lipschitz
+def solve_prox_grad(problem, k, penalty, w0, tol_abs, max_iter):
+    """Return ``(w, n_iter, gap)`` for target ``k``."""
+    L = problem.lipschitz()
     if L <= 0:  # X is constant: the optimum is w = 0
         return np.zeros_like(w0), 1, 0.0
     step = 1.0 / L
-    curvature = data.curvature()
-    w = w0.copy()
+    curvature = problem.curvature()
+    w = np.asarray(w0, dtype=np.float64)
     n_iter = 0
     while True:
-        v, rr, ry = data.correlations(w, yt)
+        v, rr, ry = problem.correlations(w, k)
         gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
-        cold = n_iter == 0 and not np.any(w)  # as in the working-set solver
+        cold = n_iter == 0 and not np.any(w)  # as in coordinate descent
         if (gap <= tol_abs and not cold) or gap == 0.0 or n_iter >= max_iter:
             break
         n_iter += 1

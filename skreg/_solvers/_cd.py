@@ -1,0 +1,349 @@
+"""Coordinate descent with working sets and Anderson extrapolation.
+
+For one target, on any problem form (:mod:`skreg._datafit`):
+
+1. compute the correlations ``v = Xt^T r / S`` of all features and the duality
+   gap; stop when the gap is within ``tol_abs``;
+2. score every feature by how far it is from its optimality condition (the
+   distance of ``-grad`` to the subdifferential of the penalty) and take as
+   working set the current support plus the worst violators, twice the support
+   in size (at least ``p0``; all features once that is more than half of them:
+   large supports are solved fastest without the bookkeeping);
+3. run compiled coordinate-descent epochs on the working set
+   (:mod:`skreg._solvers._kernels`), with Anderson extrapolation of the iterates
+   kept only when it lowers the objective, until the largest optimality
+   violation within the working set is below a fraction of the largest one of
+   step 2;
+4. once the support has stayed the same for an outer iteration, try a Newton
+   step on it (the exact minimiser on its face and signs, by one Cholesky
+   factorisation), kept only if the gap decreases: it finishes exactly what
+   coordinate descent only approaches linearly.
+
+A coordinate-descent epoch needs no linear solve, so collinear or duplicated
+columns only slow it down, never stop it; every coordinate update, and every
+accepted extrapolation, decreases the objective.  Iterations are counted in
+epochs; ``max_iter`` bounds the total.
+
+The working set of the Gram form is a block ``G[W, W] / S`` gathered once per
+outer iteration, on which the epochs cost ``O(|W|)`` per coordinate whatever the
+number of samples.
+
+A :class:`PathCache` carries what a warm start along a regularization path can
+reuse: the previous working set (grown from there, the sequential strong rule's
+candidates included) and, for the Gram form, nothing else is needed.
+"""
+
+import numpy as np
+
+from .._datafit import duality_gap
+from . import _kernels as K
+
+# Smallest working set.
+P0 = 10
+# Inner epochs stop once the working set's largest violation is below this
+# fraction of the largest optimality violation of the outer iteration.
+INNER_FRACTION = 0.3
+
+
+class _DenseState:
+    """Residual form on a dense, centred design."""
+
+    def __init__(self, problem, k, w):
+        (self.X,) = problem.kernel_view()
+        self.S = problem.n_weight
+        self.r = np.array(problem.target(k), dtype=problem.dtype)
+        self.yt = problem.target(k)
+        nz = np.flatnonzero(w)
+        if nz.size:
+            self.r -= self.X[:, nz] @ w[nz].astype(problem.dtype)
+        self.a = problem.col_sq_norms() / self.S
+
+    def correlations(self, w):
+        r = self.r
+        return (np.asarray(self.X.T @ r, dtype=np.float64) / self.S,
+                float(r @ r) / self.S, float(r @ self.yt) / self.S)
+
+    def run(self, w, ws, l1, l2, positive, max_epochs, tol, anderson):
+        return K.cd_solve_dense(self.X, self.r, w, ws, self.a, l1, l2, positive,
+                                1.0 / self.S, max_epochs, tol, anderson)
+
+
+class _SparseState:
+    """Residual form on a CSC design with implicit centring."""
+
+    def __init__(self, problem, k, w):
+        (self.data, self.indices, self.indptr, self.mu, self.smu,
+         self.sqrt_sw) = problem.kernel_view()
+        self.X = problem.X
+        self.S = problem.n_weight
+        self.yt = problem.target(k)
+        # r = yt - Xs w + (mu^T w) sqrt(s)
+        rs = np.array(self.yt, dtype=problem.dtype)
+        nz = np.flatnonzero(w)
+        if nz.size:
+            rs -= np.asarray(self.X[:, nz] @ w[nz].astype(problem.dtype)).ravel()
+            rs += float(self.mu[nz] @ w[nz]) * self.sqrt_sw
+        self.rs = rs
+        self.q = np.array([float(self.sqrt_sw @ rs)])
+        self.a = problem.col_sq_norms() / self.S
+
+    def correlations(self, w):
+        S, rs = self.S, self.rs
+        v = (np.asarray(self.X.T @ rs, dtype=np.float64).ravel()
+             - self.mu * self.q[0]) / S
+        return v, float(rs @ rs) / S, float(rs @ self.yt) / S
+
+    def run(self, w, ws, l1, l2, positive, max_epochs, tol, anderson):
+        return K.cd_solve_sparse(self.data, self.indices, self.indptr, self.mu,
+                                 self.smu, self.sqrt_sw, self.rs, self.q, w, ws, self.a,
+                                 l1, l2, positive, 1.0 / self.S, self.S, max_epochs, tol,
+                                 anderson)
+
+
+class _GramState:
+    """Gradient form on the Gram matrix: ``grad = G w / S - c / S``."""
+
+    def __init__(self, problem, k, w):
+        (self.G,) = problem.kernel_view()
+        self.S = problem.n_weight
+        self.c = problem.xty(k) / self.S
+        self.yy = problem.yy(k) / self.S
+
+    def correlations(self, w):
+        nz = np.flatnonzero(w)
+        Gw = self.G[:, nz] @ w[nz] / self.S
+        cw = float(self.c @ w)
+        rr = max(self.yy - 2.0 * cw + float(w[nz] @ Gw[nz]), 0.0)
+        return self.c - Gw, rr, self.yy - cw
+
+    def run(self, w, ws, l1, l2, positive, max_epochs, tol, anderson):
+        Q = self.G[np.ix_(ws, ws)] / self.S
+        c = self.c[ws]
+        x = w[ws].astype(np.float64)
+        others = np.flatnonzero(w)
+        others = others[~np.isin(others, ws)]
+        grad = Q @ x - c
+        if others.size:                 # coordinates outside ws held fixed
+            grad += self.G[np.ix_(ws, others)] @ w[others] / self.S
+        c_eff = Q @ x - grad            # so that grad = Q x - c_eff
+        epochs, worst = K.cd_solve_gram(Q, grad, x, c_eff, l1[ws], l2[ws], positive,
+                                        max_epochs, tol, anderson)
+        w[ws] = x
+        return epochs, worst
+
+
+_STATES = {"dense": _DenseState, "sparse": _SparseState, "gram": _GramState}
+
+
+def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
+             anderson=True, start_ws=None):
+    """Minimise ``P`` for target ``k`` from ``w0``.
+
+    Returns ``(w, n_epochs, gap, own_gap, ws)``: ``w`` in the problem's output
+    dtype, ``gap`` its float64 certificate (:meth:`~skreg._datafit._Problem.gap`),
+    ``own_gap`` the solver's running estimate, and ``ws`` the last working set,
+    for a warm start along a path.  ``start_ws`` seeds the working set.  When
+    the running estimate meets ``tol_abs`` but the certificate does not (the
+    running residual drifted), the state is rebuilt from a fresh residual and
+    the iterations go on.  Ctrl-C stops at the current iterate: the
+    ``KeyboardInterrupt`` is re-raised with it attached as ``exc.skreg_coef``.
+    """
+    p = problem.shape[1]
+    w = np.array(w0, dtype=problem.dtype)
+    l1, l2 = penalty.weights(p)
+    curvature = problem.curvature() if penalty.is_zero else 1.0
+    n_epochs = 0
+    ws = np.zeros(0, dtype=np.int64)
+    try:
+        for _ in range(_REFRESHES):
+            state = _STATES[problem.form](problem, k, w)
+            w, epochs, own_gap, ws, _ = _outer_loop(
+                problem, k, state, w, penalty, l1, l2, curvature, tol_abs,
+                max_iter - n_epochs, working_sets, anderson, start_ws,
+                first=n_epochs == 0)
+            start_ws = None
+            n_epochs += epochs
+            out = w.astype(problem.out_dtype, copy=False)
+            gap = problem.gap(out, k, penalty)
+            if gap <= tol_abs or own_gap > tol_abs or n_epochs >= max_iter:
+                break
+            w = out.astype(problem.dtype)
+        # a last Newton step on the support: always on the Gram form (it costs
+        # O(|A|^3 + p |A|) there), on the rows when a tight tolerance asks for it
+        support = np.count_nonzero(out)
+        if gap > 0.0 and (problem.form == "gram" or (
+                tol_abs <= _TIGHT * problem.zero_objective(k)
+                and _newton_affordable(problem, support))):
+            out, gap = _polish(problem, k, out, gap, penalty, l1, l2)
+    except KeyboardInterrupt as exc:
+        exc.skreg_coef = w.astype(problem.out_dtype)
+        exc.skreg_epochs = max(n_epochs, 1)
+        raise
+    return out, max(n_epochs, 1), gap, own_gap, ws
+
+
+# Below this relative tolerance the rows form is finished by a Newton step too.
+_TIGHT = 1e-8
+# Fresh restarts of the running residual when it drifted from the certificate.
+_REFRESHES = 3
+# Outer iterations without any decrease of the gap before giving up (the
+# rounding floor of the data's dtype has been reached).
+_STALL = 5
+
+
+def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budget,
+                working_sets, anderson, start_ws, first):
+    """Working-set iterations from ``state``; returns ``(w, epochs, gap, ws, state)``.
+
+    Once the support has stayed the same for an outer iteration, a Newton step
+    on it (:func:`_newton_step`) finishes the solve exactly when the signs are
+    right, which coordinate descent alone would only approach linearly.
+    """
+    p = w.shape[0]
+    positive = penalty.positive
+    n_epochs = 0
+    ws = np.zeros(0, dtype=np.int64)
+    best, stalled = np.inf, 0
+    last_support, newton = None, True
+    saved = None
+    while True:
+        v, rr, ry = state.correlations(w)
+        gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
+        if saved is not None:               # judge the Newton step just taken
+            if not gap < saved[1]:
+                w[:] = saved[0]
+                state = _STATES[problem.form](problem, k, w)
+                v, rr, ry = state.correlations(w)
+                gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
+                newton = False
+            saved = None
+        # from a cold start take at least one step: w = 0 can be within the
+        # tolerance just below alpha_max, and zero is not the answer there
+        cold = first and not np.any(w)
+        first = False
+        if (gap <= tol_abs and not cold) or gap == 0.0 or n_epochs >= budget:
+            break
+        stalled = stalled + 1 if gap >= best else 0
+        best = min(best, gap)
+        if stalled >= _STALL:
+            break
+        score = penalty.subdiff_distance(w.astype(np.float64), -v)
+        worst = float(score.max()) if score.size else 0.0
+        if worst == 0.0 and cold:
+            break                           # w = 0 is optimal (alpha >= alpha_max)
+        support = np.flatnonzero(w)
+        if (newton and last_support is not None and support.size
+                and np.array_equal(support, last_support)
+                and _newton_affordable(problem, support.size)):
+            w_new = _newton_step(problem, k, w, support, l1, l2, positive)
+            if w_new is not None:
+                saved = (w.copy(), gap)
+                w[:] = w_new
+                state = _STATES[problem.form](problem, k, w)
+                n_epochs += 1
+                last_support = None
+                continue
+        last_support = support
+        ws = _working_set(w, score, p, working_sets, start_ws)
+        start_ws = None
+        epochs, _ = state.run(w, ws, l1, l2, positive, budget - n_epochs,
+                              INNER_FRACTION * worst, anderson)
+        n_epochs += epochs
+    return w, n_epochs, gap, ws, state
+
+
+# A Newton step on a support of this size at most (a Cholesky factorisation of
+# its Gram block); on the rows form also at most this many times the number of
+# samples in flops, so that it costs no more than a few epochs.
+_NEWTON_MAX = 500
+
+
+def _newton_affordable(problem, size):
+    if size > _NEWTON_MAX:
+        return False
+    return problem.form == "gram" or size * size <= 16 * problem.shape[1] + 400
+
+
+def _newton_step(problem, k, w, support, l1, l2, positive):
+    """The exact minimiser of ``P`` on the face of ``support`` and its signs, or
+    the first point along the way where a coefficient reaches zero.
+
+    With the signs ``sigma`` fixed, ``P`` restricted to the support is the
+    quadratic whose minimiser solves ``(Q_AA + diag(l2_A)) z = c_A - l1_A sigma``
+    (``Q = Xt^T Xt / S``, ``c = Xt^T yt / S``), by one Cholesky factorisation.
+    The segment from ``w`` to ``z`` decreases the convex objective until a
+    coefficient changes sign; the step stops there (that coefficient is set to
+    exactly zero).  None when the system is singular or ill-conditioned
+    (collinear active features): coordinate descent carries on.
+    """
+    S = problem.n_weight
+    Q = problem.gram_block(support, support) / S
+    Q.flat[:: support.size + 1] += l2[support]
+    sigma = np.ones(support.size) if positive else np.sign(w[support])
+    rhs = problem.xty(k)[support] / S - l1[support] * sigma
+    z = _solve_spd(Q, rhs)
+    if z is None:
+        return None
+    x = w[support].astype(np.float64)
+    d = z - x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_cross = -x / d
+    crossing = (x * d < 0) & (t_cross < 1.0)
+    t = float(t_cross[crossing].min()) if np.any(crossing) else 1.0
+    out = w.astype(np.float64)
+    out[support] = x + t * d
+    if np.any(crossing):
+        out[support[crossing & (t_cross <= t)]] = 0.0
+    return out
+
+
+def _polish(problem, k, w, gap, penalty, l1, l2):
+    """A last Newton step on the support of the Gram form, kept if its
+    certificate is smaller: there it costs ``O(|A|^3 + p |A|)``, and it makes the
+    answer exact (to rounding) when the signs are right."""
+    support = np.flatnonzero(w)
+    if not 0 < support.size <= _NEWTON_MAX:
+        return w, gap
+    new = _newton_step(problem, k, w.astype(np.float64), support, l1, l2,
+                       penalty.positive)
+    if new is None:
+        return w, gap
+    new = new.astype(problem.out_dtype)
+    new_gap = problem.gap(new, k, penalty)
+    return (new, new_gap) if new_gap < gap else (w, gap)
+
+
+def _solve_spd(M, b):
+    """Solve ``M z = b`` by Cholesky, or None when ``M`` is (nearly) singular."""
+    import scipy.linalg as la
+
+    potrf, potrs = la.lapack.get_lapack_funcs(("potrf", "potrs"), (M,))
+    factor, info = potrf(M, lower=False, overwrite_a=False, clean=False)
+    if info != 0:
+        return None
+    diag = np.abs(np.diagonal(factor))
+    if not diag.min() > 1e-6 * diag.max():
+        return None
+    z, info = potrs(factor, b, lower=False)
+    return z if info == 0 and np.all(np.isfinite(z)) else None
+
+
+def _working_set(w, score, p, working_sets, start_ws):
+    """The support, the worst violators, and ``start_ws``: twice the support in
+    size (at least ``P0``), or every feature once that exceeds half of them."""
+    support = np.flatnonzero(w)
+    size = max(P0, 2 * support.size)
+    if start_ws is not None:
+        size = max(size, np.asarray(start_ws).size)
+    if not working_sets or size >= p // 2:
+        return np.arange(p, dtype=np.int64)
+    keep = score.copy()
+    keep[support] = np.inf
+    if start_ws is not None:
+        keep[start_ws] = np.maximum(keep[start_ws], np.finfo(np.float64).max)
+    violating = np.count_nonzero(keep > 0)
+    size = min(size, max(violating, support.size))
+    if size == 0:
+        return support.astype(np.int64)
+    ws = np.argpartition(-keep, size - 1)[:size]
+    return np.sort(ws).astype(np.int64)

@@ -1,0 +1,520 @@
+"""Compiled kernels: coordinate-descent epochs and float64-accumulated products.
+
+The only compiled code of skreg, with numba (``@njit(cache=True)``, nopython
+mode, no parallelism), for the loops that must run per coordinate.  Everything
+else hands large blocks to BLAS through numpy and scipy.
+
+Every CD kernel minimises, over the coordinates of a working set ``ws``,
+
+.. math::
+
+    \\frac{1}{2S} \\lVert r \\rVert^2 + \\sum_j \\lambda_{1,j} |w_j|
+    + \\frac{\\lambda_{2,j}}{2} w_j^2 \\quad (w_j \\ge 0 \\text{ when positive}),
+
+with per-coordinate L1 and L2 weights ``l1`` and ``l2`` (so per-feature penalty
+factors and the dropout penalty are just other weights), in one of three forms:
+
+* ``dense``: the centred, weighted design ``Xt`` (Fortran order) and the
+  residual ``r = yt - Xt w``, updated in place;
+* ``sparse``: ``Xs = diag(sqrt s) X`` in CSC arrays with the centring ``Xt = Xs
+  - sqrt(s) mu^T`` kept implicit (never densified): the state is the residual
+  ``r_s`` (within an epoch, minus ``c sqrt(s)``, see :func:`cd_epoch_sparse`) and
+  ``q = sqrt(s)^T r_s``, and the gradient of coordinate ``j`` is
+  ``(Xs_j^T r_s - mu_j q) / S``;
+* ``gram``: a Gram block ``Q = Xt_W^T Xt_W / S`` of the working set with the
+  gradient ``grad = Q w - c`` updated in place (covariance updates).
+
+One coordinate update is the exact minimiser along that coordinate,
+``w_j <- ST(a_j w_j + g_j, l1_j) / (a_j + l2_j)`` with ``a_j = |Xt_j|^2 / S``
+and ``g_j`` minus the partial derivative of the data term (one-sided when
+positive).  Just before it, the coordinate's optimality violation (the distance
+of minus its partial derivative to the subdifferential of the penalty) comes for
+free; the ``*_solve`` drivers run epochs until the largest violation of an
+epoch is at most ``tol`` (or it has stopped decreasing for ``PATIENCE``
+epochs), with Anderson extrapolation of the iterates (Bertrand and Massias,
+2021) every ``K + 1`` epochs, kept only when it lowers the objective.
+
+Arrays may be float32 or float64 (the residual, Gram block and iterate share
+the data's dtype); dot products are accumulated in float64.
+"""
+
+import os
+import warnings
+
+import numpy as np
+from numba import njit
+
+# Iterates kept for one Anderson extrapolation.
+ANDERSON_K = 5
+# Epochs without a new smallest violation before a driver gives up (the rounding
+# floor of the data's dtype has been reached).
+PATIENCE = 200
+
+
+def _compile(func):
+    """``njit(cache=True)``, or without the cache where none can be written.
+
+    numba caches compiled code next to the source (``__pycache__``) or in the
+    user's cache folder; when neither is writable (a read-only install and home)
+    it refuses ``cache=True`` outright, so the kernel is compiled per process
+    instead, with a warning.
+    """
+    try:
+        return njit(cache=True, nogil=True)(func)
+    except RuntimeError as exc:          # "cannot cache function ...: no locator"
+        if os.environ.get("SKREG_QUIET_NUMBA_CACHE") is None:
+            warnings.warn(
+                f"skreg's compiled kernels cannot be cached ({exc}); they are "
+                "compiled again in every process (a few seconds on the first fit). "
+                "Set NUMBA_CACHE_DIR to a writable folder to cache them.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return njit(cache=False, nogil=True)(func)
+
+
+# ------------------------------------------------------------------ one coordinate
+@_compile
+def _coordinate(old, g, a, l1, l2, positive):
+    """Exact minimiser of the objective along one coordinate."""
+    z = a * old + g
+    if positive:
+        return max(z - l1, 0.0) / (a + l2)
+    if z > l1:
+        return (z - l1) / (a + l2)
+    if z < -l1:
+        return (z + l1) / (a + l2)
+    return 0.0
+
+
+@_compile
+def _violation(wj, grad, l1, positive):
+    """Distance of ``-grad`` (the smooth part's partial derivative) to the
+    subdifferential of the penalty at ``wj``: zero exactly at optimality."""
+    if wj != 0.0:
+        if positive or wj > 0.0:
+            return abs(grad + l1)
+        return abs(grad - l1)
+    if positive:
+        return max(-grad - l1, 0.0)
+    return max(abs(grad) - l1, 0.0)
+
+
+# --------------------------------------------------------------------------- epochs
+@_compile
+def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S):
+    """One cyclic epoch on the dense design.
+
+    Returns the largest optimality violation met on the way (each coordinate's,
+    just before its update): zero exactly when the working set's subproblem is
+    solved.
+    """
+    n = X.shape[0]
+    worst = 0.0
+    for idx in range(ws.shape[0]):
+        j = ws[idx]
+        aj = a[j]
+        if aj <= 0.0:
+            continue
+        acc = 0.0
+        for i in range(n):
+            acc += X[i, j] * r[i]
+        old = w[j]
+        g = acc * inv_S
+        viol = _violation(old, l2[j] * old - g, l1[j], positive)
+        if viol > worst:
+            worst = viol
+        w[j] = _coordinate(old, g, aj, l1[j], l2[j], positive)
+        d = w[j] - old              # the change as stored (float32 rounds it)
+        if d != 0.0:
+            for i in range(n):
+                r[i] -= d * X[i, j]
+    return worst
+
+
+@_compile
+def cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1, l2,
+                    positive, inv_S, S):
+    """One cyclic epoch on a CSC design with implicit centring.
+
+    The residual is ``r = r_s + c sqrt(s)``: a coordinate change ``d`` updates the
+    sparse part ``r_s -= d Xs_j`` and the scalar ``c += d mu_j``, and ``c`` is
+    folded into ``r_s`` at the end of the epoch (one pass of length ``n``, which
+    also recomputes ``q``), so neither ``r_s`` nor ``q`` carries a large multiple
+    of ``sqrt(s)`` whose cancellation would cost digits when the means are large.  ``q`` is a one-element array
+    holding ``sqrt(s)^T r_s``; ``smu[j] = sum_i s_i x_ij`` (``S mu_j`` with an
+    intercept; without one ``mu`` is 0).  The gradient of coordinate ``j`` is
+    ``(Xs_j^T r_s - mu_j q) / S``.
+    """
+    worst = 0.0
+    c = 0.0
+    changed = False
+    for idx in range(ws.shape[0]):
+        j = ws[idx]
+        aj = a[j]
+        if aj <= 0.0:
+            continue
+        acc = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            acc += data[k] * rs[indices[k]]
+        acc -= mu[j] * q[0]
+        old = w[j]
+        g = acc * inv_S
+        viol = _violation(old, l2[j] * old - g, l1[j], positive)
+        if viol > worst:
+            worst = viol
+        w[j] = _coordinate(old, g, aj, l1[j], l2[j], positive)
+        d = w[j] - old
+        if d != 0.0:
+            for k in range(indptr[j], indptr[j + 1]):
+                rs[indices[k]] -= d * data[k]
+            q[0] -= d * smu[j]
+            c += d * mu[j]
+            changed = True
+    if changed:
+        # fold c into r_s and recompute q from it: incremental updates of q by
+        # d * smu_j (large when the means are) would drift
+        acc = 0.0
+        for i in range(rs.shape[0]):
+            rs[i] += c * sqrt_sw[i]
+            acc += sqrt_sw[i] * rs[i]
+        q[0] = acc
+    return worst
+
+
+@_compile
+def cd_epoch_gram(Q, grad, w, l1, l2, positive):
+    """One cyclic epoch on a Gram block (all its coordinates); ``grad = Q w - c``."""
+    k = Q.shape[0]
+    worst = 0.0
+    for j in range(k):
+        aj = Q[j, j]
+        if aj <= 0.0:
+            continue
+        old = w[j]
+        viol = _violation(old, grad[j] + l2[j] * old, l1[j], positive)
+        if viol > worst:
+            worst = viol
+        w[j] = _coordinate(old, -grad[j], aj, l1[j], l2[j], positive)
+        d = w[j] - old
+        if d != 0.0:
+            for i in range(k):
+                grad[i] += d * Q[j, i]
+    return worst
+
+
+# ------------------------------------------------------------------------- Anderson
+@_compile
+def _anderson_weights(H):
+    """Weights ``c`` (summing to 1) of the Anderson extrapolation of the iterates in
+    the columns of ``H`` (K + 1 of them): ``c`` minimises ``|U c|`` with ``U`` the
+    differences of consecutive iterates.  Returns an empty array when the system
+    is degenerate."""
+    K = H.shape[1] - 1
+    M = np.empty((K, K))
+    for s in range(K):
+        for t in range(s, K):
+            acc = 0.0
+            for i in range(H.shape[0]):
+                acc += (H[i, s + 1] - H[i, s]) * (H[i, t + 1] - H[i, t])
+            M[s, t] = acc
+            M[t, s] = acc
+    trace = 0.0
+    for s in range(K):
+        trace += M[s, s]
+    if not trace > 0.0:
+        return np.empty(0)
+    for s in range(K):
+        M[s, s] += 1e-10 * trace
+    # Cholesky solve of M z = 1
+    L = np.zeros((K, K))
+    for s in range(K):
+        acc = M[s, s]
+        for t in range(s):
+            acc -= L[s, t] * L[s, t]
+        if not acc > 0.0:
+            return np.empty(0)
+        L[s, s] = np.sqrt(acc)
+        for u in range(s + 1, K):
+            acc2 = M[u, s]
+            for t in range(s):
+                acc2 -= L[u, t] * L[s, t]
+            L[u, s] = acc2 / L[s, s]
+    z = np.ones(K)
+    for s in range(K):
+        acc = z[s]
+        for t in range(s):
+            acc -= L[s, t] * z[t]
+        z[s] = acc / L[s, s]
+    for s in range(K - 1, -1, -1):
+        acc = z[s]
+        for t in range(s + 1, K):
+            acc -= L[t, s] * z[t]
+        z[s] = acc / L[s, s]
+    total = 0.0
+    for s in range(K):
+        total += z[s]
+    if total == 0.0 or not np.isfinite(total):
+        return np.empty(0)
+    return z / total
+
+
+@_compile
+def _penalty_value(w, ws, l1, l2):
+    out = 0.0
+    for idx in range(ws.shape[0]):
+        j = ws[idx]
+        out += l1[j] * abs(w[j]) + 0.5 * l2[j] * w[j] * w[j]
+    return out
+
+
+@_compile
+def _sq_norm(x):
+    acc = 0.0
+    for i in range(x.shape[0]):
+        acc += x[i] * x[i]
+    return acc
+
+
+@_compile
+def _extrapolate(Hw, Hstate, c, w, ws, state, positive):
+    """Write the extrapolated iterate into ``w[ws]`` and ``state``; False (and
+    nothing written) when it leaves the positive orthant."""
+    K = c.shape[0]
+    for idx in range(ws.shape[0]):
+        acc = 0.0
+        for s in range(K):
+            acc += c[s] * Hw[idx, s + 1]
+        if positive and acc < 0.0:
+            return False
+        Hw[idx, 0] = acc            # column 0 is free: it holds the candidate
+    for i in range(state.shape[0]):
+        acc = 0.0
+        for s in range(K):
+            acc += c[s] * Hstate[i, s + 1]
+        Hstate[i, 0] = acc
+    for idx in range(ws.shape[0]):
+        w[ws[idx]] = Hw[idx, 0]
+    for i in range(state.shape[0]):
+        state[i] = Hstate[i, 0]
+    return True
+
+
+# -------------------------------------------------------------------------- drivers
+@_compile
+def cd_solve_dense(X, r, w, ws, a, l1, l2, positive, inv_S, max_epochs, tol, use_anderson):
+    """Epochs on ``ws`` of the dense form until the largest step is at most ``tol``.
+
+    Returns ``(epochs, last largest step)``.
+    """
+    K = ANDERSON_K
+    m = ws.shape[0]
+    Hw = np.empty((m, K + 1))
+    Hr = np.empty((r.shape[0], K + 1), dtype=r.dtype)
+    wbak = np.empty(m, dtype=w.dtype)
+    rbak = np.empty_like(r)
+    stored = 0
+    worst = np.inf
+    best, since_best = np.inf, 0
+    epoch = 0
+    while epoch < max_epochs:
+        worst = cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S)
+        epoch += 1
+        if worst <= tol:
+            break
+        if worst < 0.999 * best:
+            best, since_best = worst, 0
+        else:
+            since_best += 1
+            if since_best >= PATIENCE:
+                break
+        if not use_anderson:
+            continue
+        for idx in range(m):
+            Hw[idx, stored] = w[ws[idx]]
+        Hr[:, stored] = r
+        stored += 1
+        if stored == K + 1:
+            stored = 0
+            c = _anderson_weights(Hw)
+            if c.shape[0] == 0:
+                continue
+            f_now = 0.5 * _sq_norm(r) * inv_S + _penalty_value(w, ws, l1, l2)
+            for idx in range(m):
+                wbak[idx] = w[ws[idx]]
+            rbak[:] = r
+            if _extrapolate(Hw, Hr, c, w, ws, r, positive):
+                f_acc = 0.5 * _sq_norm(r) * inv_S + _penalty_value(w, ws, l1, l2)
+                if not f_acc < f_now:
+                    for idx in range(m):
+                        w[ws[idx]] = wbak[idx]
+                    r[:] = rbak
+    return epoch, worst
+
+
+@_compile
+def cd_solve_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1, l2,
+                    positive, inv_S, S, max_epochs, tol, use_anderson):
+    """Epochs on ``ws`` of the sparse form; see :func:`cd_solve_dense`.  Between
+    epochs ``r_s`` is the residual itself, so the data term is ``|r_s|^2 / (2S)``.
+    """
+    K = ANDERSON_K
+    m = ws.shape[0]
+    n = rs.shape[0]
+    Hw = np.empty((m, K + 1))
+    Hr = np.empty((n + 1, K + 1), dtype=rs.dtype)
+    state = np.empty(n + 1, dtype=rs.dtype)
+    wbak = np.empty(m, dtype=w.dtype)
+    stored = 0
+    worst = np.inf
+    best, since_best = np.inf, 0
+    epoch = 0
+    while epoch < max_epochs:
+        worst = cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a,
+                                l1, l2, positive, inv_S, S)
+        epoch += 1
+        if worst <= tol:
+            break
+        if worst < 0.999 * best:
+            best, since_best = worst, 0
+        else:
+            since_best += 1
+            if since_best >= PATIENCE:
+                break
+        if not use_anderson:
+            continue
+        for idx in range(m):
+            Hw[idx, stored] = w[ws[idx]]
+        Hr[:n, stored] = rs
+        Hr[n, stored] = q[0]
+        stored += 1
+        if stored == K + 1:
+            stored = 0
+            c = _anderson_weights(Hw)
+            if c.shape[0] == 0:
+                continue
+            f_now = 0.5 * _sq_norm(rs) * inv_S + _penalty_value(w, ws, l1, l2)
+            for idx in range(m):
+                wbak[idx] = w[ws[idx]]
+            state[:n] = rs
+            state[n] = q[0]
+            bak = state.copy()
+            if _extrapolate(Hw, Hr, c, w, ws, state, positive):
+                rs[:] = state[:n]
+                q[0] = state[n]
+                f_acc = 0.5 * _sq_norm(rs) * inv_S + _penalty_value(w, ws, l1, l2)
+                if not f_acc < f_now:
+                    for idx in range(m):
+                        w[ws[idx]] = wbak[idx]
+                    rs[:] = bak[:n]
+                    q[0] = bak[n]
+    return epoch, worst
+
+
+@_compile
+def cd_solve_gram(Q, grad, w, c, l1, l2, positive, max_epochs, tol, use_anderson):
+    """Epochs on the Gram block ``Q`` (its own coordinates); see
+    :func:`cd_solve_dense`.  ``c`` is the linear term (``grad = Q w - c``); the data
+    term is ``w^T Q w / 2 - c^T w = w^T (grad - c) / 2``."""
+    K = ANDERSON_K
+    m = Q.shape[0]
+    ws = np.arange(m)
+    Hw = np.empty((m, K + 1))
+    Hg = np.empty((m, K + 1), dtype=grad.dtype)
+    wbak = np.empty(m, dtype=w.dtype)
+    gbak = np.empty_like(grad)
+    stored = 0
+    worst = np.inf
+    best, since_best = np.inf, 0
+    epoch = 0
+    while epoch < max_epochs:
+        worst = cd_epoch_gram(Q, grad, w, l1, l2, positive)
+        epoch += 1
+        if worst <= tol:
+            break
+        if worst < 0.999 * best:
+            best, since_best = worst, 0
+        else:
+            since_best += 1
+            if since_best >= PATIENCE:
+                break
+        if not use_anderson:
+            continue
+        Hw[:, stored] = w
+        Hg[:, stored] = grad
+        stored += 1
+        if stored == K + 1:
+            stored = 0
+            cw = _anderson_weights(Hw)
+            if cw.shape[0] == 0:
+                continue
+            f_now = _gram_objective(w, grad, c, l1, l2)
+            wbak[:] = w
+            gbak[:] = grad
+            if _extrapolate(Hw, Hg, cw, w, ws, grad, positive):
+                f_acc = _gram_objective(w, grad, c, l1, l2)
+                if not f_acc < f_now:
+                    w[:] = wbak
+                    grad[:] = gbak
+    return epoch, worst
+
+
+@_compile
+def _gram_objective(w, grad, c, l1, l2):
+    out = 0.0
+    for j in range(w.shape[0]):
+        out += 0.5 * w[j] * (grad[j] - c[j]) + l1[j] * abs(w[j]) + 0.5 * l2[j] * w[j] * w[j]
+    return out
+
+
+# -------------------------------------------------- products accumulated in float64
+@_compile
+def dense_rmatvec64(X, u, cols):
+    """``X[:, cols]^T u`` accumulated in float64 (X in Fortran order)."""
+    out = np.empty(cols.shape[0])
+    n = X.shape[0]
+    for idx in range(cols.shape[0]):
+        j = cols[idx]
+        acc = 0.0
+        for i in range(n):
+            acc += np.float64(X[i, j]) * np.float64(u[i])
+        out[idx] = acc
+    return out
+
+
+@_compile
+def dense_matvec64(X, w):
+    """``X @ w`` accumulated in float64 (X in Fortran order, zeros of w skipped)."""
+    n, p = X.shape
+    out = np.zeros(n)
+    for j in range(p):
+        wj = np.float64(w[j])
+        if wj != 0.0:
+            for i in range(n):
+                out[i] += np.float64(X[i, j]) * wj
+    return out
+
+
+@_compile
+def sparse_rmatvec64(data, indices, indptr, u, cols):
+    """``Xs[:, cols]^T u`` for CSC arrays, accumulated in float64."""
+    out = np.empty(cols.shape[0])
+    for idx in range(cols.shape[0]):
+        j = cols[idx]
+        acc = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            acc += np.float64(data[k]) * np.float64(u[indices[k]])
+        out[idx] = acc
+    return out
+
+
+@_compile
+def sparse_matvec64(data, indices, indptr, w, n):
+    """``Xs @ w`` for CSC arrays, accumulated in float64."""
+    out = np.zeros(n)
+    for j in range(indptr.shape[0] - 1):
+        wj = np.float64(w[j])
+        if wj != 0.0:
+            for k in range(indptr[j], indptr[j + 1]):
+                out[indices[k]] += np.float64(data[k]) * wj
+    return out
