@@ -5,7 +5,8 @@ drop into any scikit-learn ``Pipeline``, ``GridSearchCV`` or ``SelectFromModel``
 """
 
 from ._cv import RegularizedRegressorCV
-from ._mlp import DropoutMLPClassifier
+from ._mlp_classifier import DropoutMLPClassifier
+from ._mlp_regressor import DropoutMLPRegressor
 from ._path import regularization_path
 from ._regressor import RegularizedRegressor
 
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DropoutMLPClassifier",
+    "DropoutMLPRegressor",
     "RegularizedRegressor",
     "RegularizedRegressorCV",
     "regularization_path",

@@ -16,19 +16,20 @@ from sklearn.neural_network import MLPClassifier
 
 from skreg import DropoutMLPClassifier
 from skreg._nn._dropout import draw_mask, drop_sparse_entries
-from skreg._nn._network import (
-    Layout,
-    backward,
-    forward,
-    init_params,
-    logits_to_proba,
-    output_loss_and_delta,
-)
+from skreg._nn._losses import LOSSES, class_probabilities
+from skreg._nn._network import Layout, backward, forward, init_params
 from skreg._nn._optimizers import max_norm_project
 from skreg._nn._training import Trainer
 from skreg._penalties import ElasticNetPenalty
 
 ACTIVATIONS = ["relu", "tanh", "logistic", "identity"]
+
+
+def output_loss_and_delta(Z, y, weights):
+    """The classifier's loss of class indices ``y``: logistic for one column."""
+    if Z.shape[1] == 1:
+        return LOSSES["logistic"](Z, y[:, None].astype(Z.dtype), weights)
+    return LOSSES["softmax"](Z, y, weights)
 
 
 def _problem(n_classes, seed=0, n=12, d=5, hidden=(4, 3)):
@@ -53,7 +54,7 @@ def _objective(theta, layout, X, y, sw, activation, masks, alpha, l1_ratio):
     """Weighted mean cross-entropy + penalty, from scikit-learn's log_loss."""
     coefs, intercepts = layout.views(theta)
     Z = forward(coefs, intercepts, X, activation, masks)[-1].copy()
-    proba = logits_to_proba(Z)
+    proba = class_probabilities(Z)
     data = log_loss(y, proba, sample_weight=sw, labels=np.arange(proba.shape[1]))
     W = theta[:layout.n_weights]
     return data + alpha * (l1_ratio * np.abs(W).sum()
@@ -104,7 +105,7 @@ def test_loss_equals_log_loss_and_delta_is_its_gradient_in_the_logits(n_classes)
     Z = rng.normal(scale=4, size=(n, n_out))
     y = rng.integers(0, n_classes, size=n)
     sw = rng.uniform(0, 3, size=n)
-    proba = logits_to_proba(Z.copy())
+    proba = class_probabilities(Z.copy())
     expected = log_loss(y, proba, sample_weight=sw, labels=np.arange(n_classes))
     delta = Z.copy()
     assert output_loss_and_delta(delta, y, sw / sw.sum()) == pytest.approx(
@@ -207,7 +208,7 @@ def test_trainer_gradient_has_the_documented_penalty_scale(batch):
     X, y, layout, theta, sw = _problem(3, seed=5)
     Xb, yb, swb = X[:batch], y[:batch], sw[:batch]
     alpha, l1_ratio = 0.7, 0.25
-    trainer = Trainer(layout, "tanh", batch, np.float64, 0.0, 0.0,
+    trainer = Trainer(layout, "tanh", "softmax", batch, np.float64, 0.0, 0.0,
                       ElasticNetPenalty(alpha, l1_ratio), None)
     rec = _Recorder()
     trainer.step(theta, rec, Xb, yb, swb / swb.sum(), np.random.default_rng(0))
@@ -226,7 +227,7 @@ def test_trainer_gradient_has_the_documented_penalty_scale(batch):
 
 def test_max_norm_holds_after_every_step():
     X, y, layout, theta, _ = _problem(3, seed=3, n=40, hidden=(8, 6))
-    trainer = Trainer(layout, "relu", 10, np.float64, 0.2, 0.0,
+    trainer = Trainer(layout, "relu", "softmax", 10, np.float64, 0.2, 0.0,
                       ElasticNetPenalty(0.0, 0.0), max_norm=0.5)
     from skreg._nn._optimizers import SGD
 
@@ -361,7 +362,7 @@ def test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks():
     rec = _Recorder()
 
     def gradients(Xb, yb, weights, n_draws, seed):
-        trainer = Trainer(layout, "relu", Xb.shape[0], np.float64, 0.4, 0.2, penalty,
+        trainer = Trainer(layout, "relu", "softmax", Xb.shape[0], np.float64, 0.4, 0.2, penalty,
                           None)
         rng = np.random.default_rng(seed)
         out = np.empty((n_draws, layout.size))
