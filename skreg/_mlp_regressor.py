@@ -97,10 +97,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     :meth:`predict_mc` keeps dropout on at prediction (Monte Carlo dropout, Gal
     and Ghahramani, 2016): the mean over many stochastic passes is a
     prediction, and the standard deviation across passes measures how much it
-    depends on which units are present.  It grows where the network has not
-    seen data, which is the usual reason to want dropout in a regressor.  It
-    is a spread of the model, not a calibrated prediction interval: it leaves
-    out the noise in ``y``.
+    depends on which units are present.  It grows beyond the range of the
+    training data (less so in gaps inside it), which is the usual reason to
+    want dropout in a regressor.  It is a spread of the model, not a
+    calibrated prediction interval: it leaves out the noise in ``y``.
 
     {{reliability_notes}}
 
@@ -223,8 +223,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         as in training (``dropout`` on the hidden units, ``input_dropout`` on the
         inputs).  As ``n_passes`` grows the mean settles near :meth:`predict`
         (the full network approximates the average of the thinned ones); the
-        standard deviation across passes is the model's spread, which grows away
-        from the training data.  With ``dropout = input_dropout = 0`` every pass
+        standard deviation across passes is the model's spread, which grows
+        beyond the range of the training data.  With ``dropout = input_dropout = 0`` every pass
         is the same and the spread is zero.
 
         Parameters
