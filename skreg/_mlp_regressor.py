@@ -69,8 +69,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         Probability of dropping each hidden unit during training, in [0, 1);
         0 turns dropout off (and must be 0 with ``solver="lbfgs"``).  The same
         default as :class:`DropoutMLPClassifier`; ``benchmarks/README.md``
-        compares the rates on regression data (``bench_mlp.py
-        --choose-default-regression``).
+        compares the rates on regression data (``bench_mlp.py --choose-default
+        --datasets diabetes friedman1 friedman3``).
     {{params_penalties}}
 
     Attributes

@@ -18,25 +18,11 @@ from sklearn.metrics import log_loss
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from _mlp_reference import refit_from_same_weights
 from skreg import DropoutMLPClassifier, DropoutMLPRegressor
 from skreg._nn._network import Layout, backward, forward
 from skreg._nn._losses import LOSSES
 from skreg._penalties import ElasticNetPenalty
-
-
-def _set_weights_and_refit(ours, theirs, X, y, seed=1, max_iter=5000):
-    """Fit both once for the shapes, give them the same weights, and refit warm."""
-    rng = np.random.default_rng(seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours.set_params(max_iter=1).fit(X, y)
-        theirs.set_params(max_iter=1).fit(X, y)
-        coefs0 = [rng.normal(scale=0.4, size=c.shape) for c in ours.coefs_]
-        inter0 = [rng.normal(scale=0.4, size=b.shape) for b in ours.intercepts_]
-        for est in (ours, theirs):
-            est.coefs_ = [c.copy() for c in coefs0]
-            est.intercepts_ = [b.copy() for b in inter0]
-            est.set_params(max_iter=max_iter, warm_start=True).fit(X, y)
 
 
 def _objective(est, X, Y, alpha):
@@ -85,7 +71,7 @@ def test_lbfgs_reaches_scikit_learns_loss(kind):
     else:
         ours = DropoutMLPClassifier(dropout=0.0, alpha=alpha, **common)
         theirs = MLPClassifier(alpha=alpha * n, **common)
-    _set_weights_and_refit(ours, theirs, X, y)
+    refit_from_same_weights(ours, theirs, X, y, max_iter=5000, scale=0.4)
     f_ours = _objective(ours, X, np.asarray(y), alpha)
     f_theirs = _objective(theirs, X, np.asarray(y), alpha)
     assert f_ours == pytest.approx(f_theirs, rel=1e-6)
@@ -135,7 +121,7 @@ def test_multilabel_steps_equal_scikit_learn_and_probabilities_are_per_label():
                   shuffle=False, learning_rate_init=0.05, max_iter=3, tol=0.0)
     ours = DropoutMLPClassifier(dropout=0.0, alpha=0.02, random_state=0, **common)
     theirs = MLPClassifier(alpha=0.02 * n, random_state=0, **common)
-    _set_weights_and_refit(ours, theirs, X, Y, max_iter=3)
+    refit_from_same_weights(ours, theirs, X, Y, max_iter=3, scale=0.4)
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X),
                                rtol=1e-7, atol=1e-10)
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
