@@ -31,10 +31,10 @@ from skreg import DropoutMLPClassifier
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
-net = DropoutMLPClassifier(hidden_layer_sizes=(128,), dropout=0.2, max_iter=60,
+net = DropoutMLPClassifier(hidden_layer_sizes=(64,), dropout=0.2, max_iter=30,
                            random_state=0)
 model = make_pipeline(StandardScaler(), net)
-with warnings.catch_warnings():  # a fixed budget of 60 epochs, on purpose
+with warnings.catch_warnings():  # a fixed budget of 30 epochs, on purpose
     warnings.simplefilter("ignore", ConvergenceWarning)
     model.fit(X_train, y_train)
 

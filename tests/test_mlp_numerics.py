@@ -338,23 +338,27 @@ def test_sgd_with_momentum_and_l1_reaches_the_optimality_conditions():
     assert np.abs(grad[nw:]).max() < 1e-6
 
 
-def test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks():
+@pytest.mark.parametrize("loss", ["softmax", "squared_error"])
+def test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks(loss):
     """Under dropout, a weight-k row and k copies give the same expected gradient.
 
-    This is the exact statement behind the estimator's sample-weight semantics
-    with dropout: averaged over many mask draws at fixed parameters, the two
-    gradients agree within their standard errors, while ignoring the weights
-    does not.
+    This is the exact statement behind the networks' sample-weight semantics
+    with dropout (the classifier's softmax and the regressor's squared error run
+    through the same trainer): averaged over many mask draws at fixed
+    parameters, the two gradients agree within their standard errors, while
+    ignoring the weights does not.
     """
     X, y, layout, theta, _ = _problem(3, seed=7, n=10, hidden=(6,))
+    if loss == "squared_error":
+        y = np.eye(3)[y] + np.arange(3)      # three real-valued outputs
     w = np.array([0, 1, 2, 3, 1, 0, 2, 1, 3, 2])
-    X_rep, y_rep = np.repeat(X, w, axis=0), np.repeat(y, w)
+    X_rep, y_rep = np.repeat(X, w, axis=0), np.repeat(y, w, axis=0)
     penalty = ElasticNetPenalty(0.0, 0.0)
     rec = _Recorder()
 
     def gradients(Xb, yb, weights, n_draws, seed):
-        trainer = Trainer(layout, "relu", "softmax", Xb.shape[0], np.float64, 0.4, 0.2, penalty,
-                          None)
+        trainer = Trainer(layout, "relu", loss, Xb.shape[0], np.float64, 0.4, 0.2,
+                          penalty, None)
         rng = np.random.default_rng(seed)
         out = np.empty((n_draws, layout.size))
         for k in range(n_draws):
