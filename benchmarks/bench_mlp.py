@@ -362,8 +362,8 @@ def choose_default(datasets, seeds, jobs):
             acc = np.array([x["test"] for x in results if x["params"]["dropout"] == r])
             ll = np.array([x["logloss"] for x in results
                            if x["params"]["dropout"] == r])
-            cells.append(f"{acc.mean():.4f} ± {acc.std(ddof=1):.4f} "
-                         f"(ll {ll.mean():.3f})")
+            cells.append(f"{acc.mean():.4f} ± {acc.std(ddof=1):.4f}"
+                         + ("" if name in REGRESSION else f" (ll {ll.mean():.3f})"))
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
@@ -396,7 +396,7 @@ def main():
                 print(THROUGHPUT_HEADER)
                 throughput(args.datasets, args.repeats)
             if args.choose_default:
-                print("\nDefault architecture, default settings, test accuracy "
+                print("\nDefault architecture, default settings, test accuracy (R^2) "
                       f"over {args.seeds} seeds:")
                 choose_default(args.datasets, args.seeds, args.jobs)
             if args.accuracy:

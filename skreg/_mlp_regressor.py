@@ -68,9 +68,12 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     dropout : float, default=0.2
         Probability of dropping each hidden unit during training, in [0, 1);
         0 turns dropout off (and must be 0 with ``solver="lbfgs"``).  The same
-        default as :class:`DropoutMLPClassifier`; ``benchmarks/README.md``
-        compares the rates on regression data (``bench_mlp.py --choose-default
-        --datasets diabetes friedman1 friedman3``).
+        default as :class:`DropoutMLPClassifier`, measured with the default
+        architecture and settings, mean test R^2 over 5 seeds
+        (``benchmarks/bench_mlp.py --choose-default --datasets diabetes
+        friedman1 friedman3``): against no dropout, 0.2 gained 7.6 points on
+        load_diabetes (0.340 vs 0.265), tied on make_friedman1 (0.950) and lost
+        0.6 on make_friedman3 (0.872 vs 0.878), large and nearly noise-free.
     {{params_penalties}}
 
     Attributes
