@@ -1,6 +1,8 @@
-"""DropoutMLPClassifier against scikit-learn's MLPClassifier (and PyTorch).
+"""DropoutMLPClassifier / DropoutMLPRegressor against scikit-learn's MLP (and PyTorch).
 
-Three parts, each selectable:
+Three parts, each selectable, for the classification data sets (the default)
+and the regression ones (``--datasets diabetes friedman1 friedman3``, against
+MLPRegressor: held-out R^2 in place of accuracy, no log-loss, no PyTorch column):
 
 ``--throughput``
     Training samples per second of the same network (architecture, batch size,
@@ -8,15 +10,18 @@ Three parts, each selectable:
     scikit-learn's MLPClassifier in float64, ours with dropout on in float64 and
     float32, and, where PyTorch is installed, a plain PyTorch CPU loop of the same
     net (same dropout, Adam with the same L2 term) as an outside reference.
-    Medians over ``--repeats`` interleaved runs; the ratio is ours / scikit-learn's
-    float64 fit (above 1 means skreg is faster).
+    ``--repeats`` interleaved runs; the speeds are medians, and each ratio is the
+    median over the runs of ours / scikit-learn's float64 fit in the same run
+    (above 1 means skreg is faster): a ratio within one run is steadier than the
+    ratio of medians on a shared machine.
 
 ``--accuracy``
     Held-out accuracy and log-loss, mean and standard deviation over ``--seeds``
     seeds (each seed: its own train / validation split and initialisation).  Our
-    classifier is tuned over a grid of ``dropout`` x ``alpha``, scikit-learn's over
-    ``alpha`` only (the grids cover the same penalty range; scikit-learn's alpha is
-    ours times the batch size).  Each grid point is trained on 80% of the training
+    network is tuned over a grid of ``dropout`` x ``alpha``, scikit-learn's over
+    ``alpha`` only (scikit-learn's alpha is ours times the batch size; for
+    regression our alphas reach the top of scikit-learn's grid, 10 = 0.05 x 200;
+    for classification they stop at 1e-3, scikit-learn's 0.2).  Each grid point is trained on 80% of the training
     set; the point with the best accuracy on the other 20% is scored on the test
     set.
 
@@ -28,7 +33,10 @@ Data: load_digits (pixels / 16), load_breast_cancer (standardized), the
 procedural 1-D MNIST of the ``mnist1d`` package (generated locally with its
 default arguments: 4000 train / 1000 test, 40 features), and a
 make_classification set (5000 x 40, 4 classes, 10 informative, 5% flipped
-labels).  Test sets: mnist1d's own; 25% stratified hold-outs elsewhere.
+labels).  Regression: load_diabetes (442 x 10), make_friedman1 (5000 x 10,
+noise 1) and make_friedman3 (5000 x 4, noise 0.1), features standardized on the
+training set and the target too (R^2 does not change).  Test sets: mnist1d's
+own; 25% hold-outs (stratified for classification) elsewhere.
 
 BLAS is pinned to one thread with threadpoolctl (and PyTorch to one thread) for
 the whole run: the machine has two shared cores, and two BLAS threads on a busy
@@ -47,15 +55,22 @@ import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    make_classification,
+    make_friedman1,
+    make_friedman3,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skreg import DropoutMLPClassifier
+from skreg import DropoutMLPClassifier, DropoutMLPRegressor
 
 try:
     import torch
@@ -99,8 +114,37 @@ def synthetic():
     return scaler.transform(X_tr), scaler.transform(X_te), y_tr, y_te
 
 
+def _regression(X, y):
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0)
+    scaler = StandardScaler().fit(X_tr)
+    mu, sd = y_tr.mean(), y_tr.std()
+    return (scaler.transform(X_tr), scaler.transform(X_te), (y_tr - mu) / sd,
+            (y_te - mu) / sd)
+
+
+def diabetes():
+    return _regression(*load_diabetes(return_X_y=True))
+
+
+def friedman1():
+    return _regression(*make_friedman1(5000, noise=1.0, random_state=0))
+
+
+def friedman3():
+    return _regression(*make_friedman3(5000, noise=0.1, random_state=0))
+
+
 DATASETS = {"digits": digits, "breast_cancer": breast_cancer, "mnist1d": mnist1d,
             "synthetic": synthetic}
+REGRESSION = {"diabetes": diabetes, "friedman1": friedman1, "friedman3": friedman3}
+ALL_DATASETS = {**DATASETS, **REGRESSION}
+
+
+def _classes(name):
+    """(ours, scikit-learn's) estimator classes for the data set's task."""
+    if name in REGRESSION:
+        return DropoutMLPRegressor, MLPRegressor
+    return DropoutMLPClassifier, MLPClassifier
 
 # -------------------------------------------------------------------- throughput
 
@@ -145,20 +189,19 @@ def throughput(datasets, repeats):
     dropout = 0.2
     rows = []
     for name in datasets:
-        X, _, y, _ = DATASETS[name]()
+        X, _, y, _ = ALL_DATASETS[name]()
+        ours, theirs = _classes(name)
         n = X.shape[0]
         for net_name, (hidden, epochs) in nets.items():
             common = dict(hidden_layer_sizes=hidden, max_iter=epochs, tol=0.0,
                           n_iter_no_change=epochs + 1, shuffle=True, random_state=0)
             fits = {
-                "sklearn f64": lambda: MLPClassifier(**common).fit(X, y),
-                "skreg f64": lambda: DropoutMLPClassifier(
-                    dropout=dropout, **common).fit(X, y),
-                "skreg f32": lambda: DropoutMLPClassifier(
-                    dropout=dropout, **common).fit(X32, y),
-                "sklearn f32": lambda: MLPClassifier(**common).fit(X32, y),
+                "sklearn f64": lambda: theirs(**common).fit(X, y),
+                "skreg f64": lambda: ours(dropout=dropout, **common).fit(X, y),
+                "skreg f32": lambda: ours(dropout=dropout, **common).fit(X32, y),
+                "sklearn f32": lambda: theirs(**common).fit(X32, y),
             }
-            if torch is not None:
+            if torch is not None and name not in REGRESSION:
                 fits["torch f64"] = lambda: torch_fit(
                     X, y, hidden, epochs, min(200, n), dropout, 1e-4, 1e-3,
                     np.float64, 0)
@@ -173,11 +216,11 @@ def throughput(datasets, repeats):
                 for key, fn in fits.items():
                     times[key].append(_time(fn))
             speed = {k: epochs * n / np.median(v) for k, v in times.items()}
-            base = speed["sklearn f64"]
+            base = np.array(times["sklearn f64"])
             row = {"dataset": name, "net": net_name, "n_train": n, "epochs": epochs}
             row.update({k: speed[k] for k in fits})
-            row["ratio f64"] = speed["skreg f64"] / base
-            row["ratio f32"] = speed["skreg f32"] / base
+            row["ratio f64"] = np.median(base / np.array(times["skreg f64"]))
+            row["ratio f32"] = np.median(base / np.array(times["skreg f32"]))
             rows.append(row)
             print(_throughput_line(row), flush=True)
     return rows
@@ -201,18 +244,26 @@ THROUGHPUT_HEADER = (
 # ---------------------------------------------------------------------- accuracy
 
 NETS = {"digits": (256, 256), "breast_cancer": (256, 256), "mnist1d": (512, 512),
-        "synthetic": (256, 256)}
+        "synthetic": (256, 256), "diabetes": (256, 256), "friedman1": (256, 256),
+        "friedman3": (256, 256)}
 OUR_GRID = [dict(dropout=d, alpha=a) for d in (0.0, 0.1, 0.2, 0.3, 0.5)
             for a in (1e-5, 1e-4, 1e-3)]
 SK_GRID = [dict(alpha=a) for a in (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)]
+# Regression wants stronger penalties (diabetes: scikit-learn picks its largest,
+# 10, which is 0.05 on our scale with batches of 200): our alphas reach the same
+# top as scikit-learn's grid.
+OUR_REGRESSION_GRID = [dict(dropout=d, alpha=a) for d in (0.0, 0.1, 0.2, 0.3, 0.5)
+                       for a in (1e-5, 1e-4, 1e-3, 1e-2, 5e-2)]
 
 
-def _fit_score(kind, params, hidden, data, seed, max_iter):
+def _fit_score(kind, params, hidden, data, seed, max_iter, name):
+    """Fit one grid point; validation and test score (accuracy or R^2)."""
     X_fit, X_val, X_te, y_fit, y_val, y_te = data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         with threadpool_limits(1):
-            cls = DropoutMLPClassifier if kind == "skreg" else MLPClassifier
+            ours, theirs = _classes(name)
+            cls = ours if kind == "skreg" else theirs
             est = cls(hidden_layer_sizes=hidden, max_iter=max_iter, random_state=seed,
                       **params)
             t0 = time.perf_counter()
@@ -220,15 +271,17 @@ def _fit_score(kind, params, hidden, data, seed, max_iter):
             fit_time = time.perf_counter() - t0
             val = est.score(X_val, y_val)
             test = est.score(X_te, y_te)
-            ll = log_loss(y_te, est.predict_proba(X_te), labels=est.classes_)
+            ll = (np.nan if name in REGRESSION else
+                  log_loss(y_te, est.predict_proba(X_te), labels=est.classes_))
     return dict(kind=kind, params=params, seed=seed, val=val, test=test, logloss=ll,
                 fit_time=fit_time, n_iter=est.n_iter_)
 
 
 def _split(name, seed):
-    X_tr, X_te, y_tr, y_te = DATASETS[name]()
+    X_tr, X_te, y_tr, y_te = ALL_DATASETS[name]()
+    stratify = None if name in REGRESSION else y_tr
     X_fit, X_val, y_fit, y_val = train_test_split(X_tr, y_tr, test_size=0.2,
-                                                  stratify=y_tr, random_state=seed)
+                                                  stratify=stratify, random_state=seed)
     return X_fit, X_val, X_te, y_fit, y_val, y_te
 
 
@@ -239,11 +292,12 @@ def accuracy(datasets, seeds, jobs, max_iter):
         tasks = []
         for seed in range(seeds):
             data = _split(name, seed)
-            tasks += [("skreg", p, hidden, data, seed) for p in OUR_GRID]
+            grid = OUR_REGRESSION_GRID if name in REGRESSION else OUR_GRID
+            tasks += [("skreg", p, hidden, data, seed) for p in grid]
             tasks += [("sklearn", p, hidden, data, seed) for p in SK_GRID]
         t0 = time.perf_counter()
         results = Parallel(n_jobs=jobs)(
-            delayed(_fit_score)(*task, max_iter) for task in tasks)
+            delayed(_fit_score)(*task, max_iter, name) for task in tasks)
         wall = time.perf_counter() - t0
         summary = {}
         for kind in ("skreg", "sklearn"):
@@ -280,7 +334,8 @@ def _accuracy_line(row):
 
 
 ACCURACY_HEADER = (
-    "| dataset | net | skreg acc (tuned dropout x alpha) | sklearn acc (tuned alpha) "
+    "| dataset | net | skreg acc / R^2 (tuned dropout x alpha) | sklearn acc / R^2 "
+    "(tuned alpha) "
     "| paired difference | skreg log-loss | sklearn log-loss | median fit s "
     "(skreg / sklearn) |\n|---|---|---|---|---|---|---|---|"
 )
@@ -300,14 +355,15 @@ def choose_default(datasets, seeds, jobs):
             data = (np.vstack([data[0], data[1]]), data[1], data[2],
                     np.concatenate([data[3], data[4]]), data[4], data[5])
             tasks += [("skreg", dict(dropout=r), (100,), data, seed) for r in rates]
-        results = Parallel(n_jobs=jobs)(delayed(_fit_score)(*t, 200) for t in tasks)
+        results = Parallel(n_jobs=jobs)(delayed(_fit_score)(*t, 200, name)
+                                        for t in tasks)
         cells = []
         for r in rates:
             acc = np.array([x["test"] for x in results if x["params"]["dropout"] == r])
             ll = np.array([x["logloss"] for x in results
                            if x["params"]["dropout"] == r])
-            cells.append(f"{acc.mean():.4f} ± {acc.std(ddof=1):.4f} "
-                         f"(ll {ll.mean():.3f})")
+            cells.append(f"{acc.mean():.4f} ± {acc.std(ddof=1):.4f}"
+                         + ("" if name in REGRESSION else f" (ll {ll.mean():.3f})"))
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
@@ -317,7 +373,7 @@ def main():
     parser.add_argument("--accuracy", action="store_true")
     parser.add_argument("--choose-default", action="store_true")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS),
-                        choices=list(DATASETS))
+                        choices=list(ALL_DATASETS))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=1)
@@ -340,7 +396,7 @@ def main():
                 print(THROUGHPUT_HEADER)
                 throughput(args.datasets, args.repeats)
             if args.choose_default:
-                print("\nDefault architecture, default settings, test accuracy "
+                print("\nDefault architecture, default settings, test accuracy (R^2) "
                       f"over {args.seeds} seeds:")
                 choose_default(args.datasets, args.seeds, args.jobs)
             if args.accuracy:

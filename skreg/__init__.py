@@ -5,7 +5,8 @@ drop into any scikit-learn ``Pipeline``, ``GridSearchCV`` or ``SelectFromModel``
 """
 
 from ._cv import RegularizedRegressorCV
-from ._mlp import DropoutMLPClassifier
+from ._mlp_classifier import DropoutMLPClassifier
+from ._mlp_regressor import DropoutMLPRegressor
 from ._path import regularization_path
 from ._persistence import trusted_types
 from ._regressor import RegularizedRegressor
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DropoutMLPClassifier",
+    "DropoutMLPRegressor",
     "RegularizedRegressor",
     "RegularizedRegressorCV",
     "regularization_path",
@@ -23,6 +25,7 @@ __all__ = [
 
 # Public class paths (pickle, skops.io, the HTML repr's documentation link):
 # skreg.RegularizedRegressor, not the private module it is defined in.
-for _cls in (DropoutMLPClassifier, RegularizedRegressor, RegularizedRegressorCV):
+for _cls in (DropoutMLPClassifier, DropoutMLPRegressor, RegularizedRegressor,
+             RegularizedRegressorCV):
     _cls.__module__ = __name__
 del _cls

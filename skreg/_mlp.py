@@ -1,204 +1,101 @@
-"""DropoutMLPClassifier: parameters, validation, labels and the epoch loop.
+"""The networks' shared base: parameters, validation, the fit steps, publication.
 
-The numerics (network, masks, losses, optimizers) live in ``skreg._nn``.
+:class:`BaseDropoutMLP` holds everything :class:`DropoutMLPClassifier` and
+:class:`DropoutMLPRegressor` have in common; they add their targets (labels or
+values), their validation score and their predictions.  One fit is:
+
+1. check every parameter and the data, encode the targets, start or continue the
+   weights (:meth:`BaseDropoutMLP._prepare`), touching nothing of ``self``;
+2. train: mini-batch epochs (:meth:`BaseDropoutMLP._fit_stochastic`, with the
+   held-out split of :func:`_validation_split` and the bookkeeping of
+   :class:`_EpochBook`) or full-batch L-BFGS (:meth:`BaseDropoutMLP._fit_lbfgs`);
+3. publish every fitted attribute at once.
+
+A fit that raises leaves the previous model as it was.  Ctrl-C during training
+keeps the last completed epoch (with early stopping, the best one) and warns; a
+non-finite loss stops training, keeps the last finite weights and warns.
+
+The numerics (network, masks, losses, optimizers, L-BFGS) live in ``skreg._nn``.
 """
 
+import math
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin
 from ._nn._dropout import draw_mask, drop_sparse_entries
-from ._nn._network import Layout, forward, init_params, logits_to_proba
-from ._nn._optimizers import SGD, Adam
+from ._nn._lbfgs import full_batch_objective, minimize_lbfgs
+from ._nn._network import Layout, forward, init_params
+from ._nn._optimizers import make_optimizer
 from ._nn._training import Trainer
 from ._penalties import ElasticNetPenalty
-from ._validation import (
-    check_bool,
-    check_option,
-    check_sample_weight,
-    check_scalar_param,
-)
+from ._validation import check_bool, check_option, check_scalar_param
 
 ACTIVATION_NAMES = ("relu", "tanh", "logistic", "identity")
-SOLVER_NAMES = ("adam", "sgd")
+SOLVER_NAMES = ("lbfgs", "adam", "sgd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 
+# Set by validate_data before anything else; put back when a fit fails.
+_DATA_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
-class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
-    r"""Multilayer perceptron classifier with inverted dropout and weight penalties.
 
-    A drop-in for :class:`sklearn.neural_network.MLPClassifier` (same parameter
-    names and meanings, same fitted attributes) that adds dropout, an L1 /
-    elastic-net weight penalty, max-norm constraints and class weights.  Each
-    mini-batch ``B`` takes one step on
+def check_hidden_layer_sizes(value):
+    """``hidden_layer_sizes`` as a tuple of positive ints (named errors otherwise)."""
+    sizes = value
+    if isinstance(sizes, (Integral, np.integer)) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise TypeError(
+            "Parameter 'hidden_layer_sizes' must be an int or a tuple of ints, "
+            f"got {value!r}."
+        ) from None
+    if len(sizes) == 0:
+        raise ValueError(
+            "Parameter 'hidden_layer_sizes' must name at least one hidden layer, "
+            "got an empty sequence."
+        )
+    for size in sizes:
+        if isinstance(size, (bool, np.bool_)) or not isinstance(
+            size, (Integral, np.integer)
+        ):
+            raise TypeError(
+                f"Parameter 'hidden_layer_sizes' must contain integers, got {value!r}."
+            )
+        if size <= 0:
+            raise ValueError(
+                "Parameter 'hidden_layer_sizes' must contain positive integers, "
+                f"got {value!r}."
+            )
+    return sizes
 
-    .. math::
 
-        L_B(\theta) = \frac{1}{S_B} \sum_{i \in B} s_i \, \ell(y_i, f_\theta(x_i))
-            + \alpha \left( \rho \lVert W \rVert_1
-            + \frac{1 - \rho}{2} \lVert W \rVert_2^2 \right)
+def _check_n_iter_no_change(value):
+    """An int >= 1, or ``np.inf`` to turn the no-improvement rule off."""
+    if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)) and (
+        value == math.inf
+    ):
+        return
+    check_scalar_param(value, "n_iter_no_change", kind=Integral, low=1)
 
-    where ``s_i`` is the sample weight times the class weight of ``y_i``,
-    ``S_B = sum_{i in B} s_i``, ``rho = l1_ratio``, ``W`` are all the weights
-    (never the biases) and ``l`` is the cross-entropy: logistic for two classes,
-    softmax for more.  The data term is a weighted *mean* and the penalty is *not*
-    divided by the batch size or weight sum, so ``alpha`` means the same thing
-    whatever ``batch_size`` and ``sample_weight`` are.  scikit-learn's
-    MLPClassifier divides its L2 term by ``S_B``: its ``alpha`` equals
-    ``alpha * S_B`` here (``alpha * batch_size`` without weights).
 
-    During training each hidden unit (and with ``input_dropout`` each input) is
-    kept with probability ``1 - dropout`` independently per sample and per step,
-    and a kept unit's output is divided by ``1 - dropout`` (inverted dropout);
-    nothing is dropped at prediction, so ``predict_proba`` is deterministic.
+class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
+    """Parameters, validation and training shared by the networks.
 
-    Parameters
-    ----------
-    hidden_layer_sizes : int or tuple of int, default=(100,)
-        Width of each hidden layer; at least one layer, each >= 1.
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-        Hidden-layer activation.
-    solver : {"adam", "sgd"}, default="adam"
-        Stochastic optimizer.  scikit-learn's ``"lbfgs"`` is not offered: a
-        full-batch quasi-Newton method does not fit noise injected per step.
-    alpha : float, default=0.0001
-        Penalty strength, >= 0, on the scale written above (not divided by the
-        batch size).
-    batch_size : int or "auto", default="auto"
-        Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.  Larger values are
-        clipped to ``n_samples``.
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Step-size schedule of ``solver="sgd"``, as in scikit-learn.
-    learning_rate_init : float, default=0.001
-        Initial step size.
-    power_t : float, default=0.5
-        Exponent of the ``"invscaling"`` schedule.
-    max_iter : int, default=200
-        Maximum number of epochs (passes over the data).
-    shuffle : bool, default=True
-        Shuffle the samples before every epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the shuffling, the validation split and the
-        dropout masks.  An int makes ``fit`` reproducible.
-    tol : float, default=1e-4
-        Training stops (or, with ``learning_rate="adaptive"``, the step is
-        divided by 5) when the training loss (or, with ``early_stopping``, the
-        validation accuracy) has not improved by ``tol`` for ``n_iter_no_change``
-        consecutive epochs.
-    verbose : bool, default=False
-        Print the loss after every epoch.
-    warm_start : bool, default=False
-        Start ``fit`` from the previous weights.
-    momentum : float, default=0.9
-        Momentum of ``solver="sgd"``, in [0, 1].
-    nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum with ``solver="sgd"``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified), stop when its
-        accuracy stalls, and restore the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the data held out for early stopping, in (0, 1).
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Adam's decay rates, in [0, 1).
-    epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
-    n_iter_no_change : int, default=10
-        Epochs without improvement before stopping.
-    dropout : float, default=0.2
-        Probability of dropping each hidden unit during training, in [0, 1);
-        0 turns dropout off.  The default was chosen by measurement with the
-        default architecture and settings, mean test accuracy over 5 seeds
-        (``benchmarks/bench_mlp.py --choose-default``): against no dropout,
-        0.2 gained 3.8 points on mnist1d (0.615 vs 0.577), 6.4 on a
-        make_classification set (0.785 vs 0.720) and 0.4 on load_breast_cancer,
-        and lost 0.1 on load_digits (0.979 vs 0.980), within the spread across
-        seeds (0.3 points).  0.3 and 0.5 gained a little more accuracy where the
-        network overfits but had worse log-loss on load_digits and mnist1d.
-    input_dropout : float, default=0.0
-        Probability of dropping each input feature during training, in [0, 1).
-    l1_ratio : float, default=0.0
-        Share ``rho`` of the L1 term in the penalty, in [0, 1].  The L1 part is
-        applied by a proximal (soft-thresholding) step after each update, so
-        weights become exactly zero.
-    max_norm : float or None, default=None
-        If set, after every update each hidden unit's incoming weight vector is
-        scaled down to Euclidean norm ``<= max_norm`` (Srivastava et al., 2014).
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.  ``"balanced"``
-        uses ``n_samples / (n_classes * count(class))``.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    coefs_ : list of ndarray
-        ``coefs_[i]`` is the weight matrix from layer ``i`` to layer ``i + 1``.
-    intercepts_ : list of ndarray
-        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
-    loss_ : float
-        The training loss of the last epoch.
-    loss_curve_ : list of float
-        Training loss after each epoch: the weighted mean data loss over the
-        epoch's batches (with dropout on) plus the penalty at the epoch's end.
-    best_loss_ : float or None
-        Lowest value of ``loss_curve_`` (None with ``early_stopping``).
-    validation_scores_ : list of float or None
-        Held-out accuracy after each epoch with ``early_stopping``.
-    best_validation_score_ : float or None
-        Best of ``validation_scores_``.
-    n_iter_ : int
-        Epochs run by the last call to ``fit`` (1 after ``partial_fit``).
-    t_ : int
-        Training samples seen, over all calls.
-    n_layers_ : int
-        Number of layers, input and output included.
-    n_outputs_ : int
-        Number of output units (1 for two classes).
-    out_activation_ : str
-        ``"logistic"`` for two classes, ``"softmax"`` for more.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features, when ``X`` had string column names.
-
-    See Also
-    --------
-    sklearn.neural_network.MLPClassifier : The same network without dropout;
-        its ``alpha`` is ``alpha * batch_size`` here.
-    RegularizedRegressor : The same penalties on least squares.
-
-    Notes
-    -----
-    The lecture notes this library grew from present dropout as a "loss
-    function" (it is binary cross-entropy: dropout changes the forward pass, not
-    the loss) and implement it as multiplying every unit by one scalar; here each
-    unit gets its own Bernoulli draw per sample and per step.
-
-    :meth:`predict_proba_mc` keeps dropout on at prediction (Monte Carlo
-    dropout, Gal and Ghahramani, 2016) and returns the mean and spread of the
-    class probabilities over repeated stochastic passes.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn.model_selection import train_test_split
-    >>> from skreg import DropoutMLPClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> X_train, X_test, y_train, y_test = train_test_split(
-    ...     X / 16, y, random_state=0)
-    >>> clf = DropoutMLPClassifier(dropout=0.2, random_state=0).fit(X_train, y_train)
-    >>> clf.score(X_test, y_test) > 0.95
-    True
+    Not for direct use: see :class:`skreg.DropoutMLPClassifier` and
+    :class:`skreg.DropoutMLPRegressor`.  Subclasses provide the targets
+    (``_encode_targets``), the training weights (``_training_weights``) and the
+    early-stopping score (``_validation_score``).
     """
 
     def __init__(
@@ -226,11 +123,11 @@ class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         dropout=0.2,
         input_dropout=0.0,
         l1_ratio=0.0,
         max_norm=None,
-        class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -254,55 +151,33 @@ class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.l1_ratio = l1_ratio
         self.max_norm = max_norm
-        self.class_weight = class_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
-    # ------------------------------------------------------------------ checks
-    def _check_params(self):
-        """Validate every hyper-parameter; return the hidden layer sizes."""
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, (Integral, np.integer)) and not isinstance(sizes, bool):
-            sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            raise TypeError(
-                "Parameter 'hidden_layer_sizes' must be an int or a tuple of ints, "
-                f"got {self.hidden_layer_sizes!r}."
-            ) from None
-        if len(sizes) == 0:
-            raise ValueError(
-                "Parameter 'hidden_layer_sizes' must name at least one hidden layer, "
-                "got an empty sequence."
-            )
-        for size in sizes:
-            if isinstance(size, (bool, np.bool_)) or not isinstance(
-                size, (Integral, np.integer)
-            ):
-                raise TypeError(
-                    "Parameter 'hidden_layer_sizes' must contain integers, got "
-                    f"{self.hidden_layer_sizes!r}."
-                )
-            if size <= 0:
-                raise ValueError(
-                    "Parameter 'hidden_layer_sizes' must contain positive integers, "
-                    f"got {self.hidden_layer_sizes!r}."
-                )
-        check_option(self.activation, "activation", ACTIVATION_NAMES)
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coefs_")
+
+    def _partial_fit_available(self):
         if self.solver == "lbfgs":
-            raise ValueError(
-                "Parameter 'solver' must be one of 'adam', 'sgd'; got 'lbfgs'. "
-                "DropoutMLPClassifier trains by mini-batches (dropout draws new "
-                "masks every step), so the full-batch L-BFGS is not offered."
+            raise AttributeError(
+                "partial_fit is only available for the stochastic solvers 'adam' and "
+                "'sgd'; solver='lbfgs' trains on the whole data at once."
             )
+        return True
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self, incremental):
+        """Validate every hyper-parameter; return the hidden layer sizes."""
+        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        check_option(self.activation, "activation", ACTIVATION_NAMES)
         check_option(self.solver, "solver", SOLVER_NAMES)
         check_scalar_param(self.alpha, "alpha", low=0.0)
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
@@ -329,8 +204,8 @@ class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
             check_scalar_param(getattr(self, name), name, low=0.0, high=1.0,
                                high_inclusive=False)
         check_scalar_param(self.epsilon, "epsilon", low=0.0, low_inclusive=False)
-        check_scalar_param(self.n_iter_no_change, "n_iter_no_change", kind=Integral,
-                           low=1)
+        _check_n_iter_no_change(self.n_iter_no_change)
+        check_scalar_param(self.max_fun, "max_fun", kind=Integral, low=1)
         check_scalar_param(self.dropout, "dropout", low=0.0, high=1.0,
                            high_inclusive=False)
         check_scalar_param(self.input_dropout, "input_dropout", low=0.0, high=1.0,
@@ -338,179 +213,81 @@ class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
         check_scalar_param(self.l1_ratio, "l1_ratio", low=0.0, high=1.0)
         check_scalar_param(self.max_norm, "max_norm", low=0.0, low_inclusive=False,
                            allow_none=True)
-        cw = self.class_weight
-        if not (cw is None or isinstance(cw, dict)
-                or (isinstance(cw, str) and cw == "balanced")):
-            raise ValueError(
-                "Parameter 'class_weight' must be None, 'balanced' or a dict mapping "
-                f"class labels to weights; got {cw!r}."
-            )
-        return sizes
-
-    def _validate_training_data(self, X, y, reset):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32], reset=reset,
-        )
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if sp.issparse(X):
-            X = X.tocsr()
-        else:
-            X = np.ascontiguousarray(X)
-        return X, y
-
-    def _sample_weights(self, y_code, sample_weight, n_samples, dtype, incremental):
-        """Sample weights times class weights (None when all ones)."""
-        sw = None
-        if sample_weight is not None:
-            sw = check_sample_weight(sample_weight, n_samples, dtype)
-        if self.class_weight is None:
-            return sw
-        if isinstance(self.class_weight, str) and incremental:
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: a single "
-                "chunk does not know the class frequencies of all the data. Pass a "
-                "dict of class weights instead."
-            )
-        if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight names classes {sorted(map(str, unknown))} that are "
-                    f"not in the data's classes {self.classes_.tolist()}."
-                )
-        present = np.unique(y_code)
-        cw = np.ones(len(self.classes_), dtype=np.float64)
-        cw[present] = compute_class_weight(
-            self.class_weight, classes=self.classes_[present],
-            y=self.classes_[y_code],
-        )
-        weights = cw[y_code].astype(dtype)
-        return weights if sw is None else weights * sw
-
-    # -------------------------------------------------------------------- fit
-    def fit(self, X, y, sample_weight=None):
-        """Train the network on ``(X, y)`` for up to ``max_iter`` epochs.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.  Sparse matrices are multiplied without densifying;
-            float32 data are trained in float32.
-        y : array-like of shape (n_samples,)
-            Class labels (any hashable, comparable labels: ints, strings).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights ``s_i`` (times the class weights).
-
-        Returns
-        -------
-        self : DropoutMLPClassifier
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight, incremental=False, classes=None)
-
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch over ``(X, y)``, continuing from the current weights.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A chunk of training data.
-        y : array-like of shape (n_samples,)
-            Its labels.
-        classes : array-like of shape (n_classes,), default=None
-            All the classes that will ever be seen; required on the first call,
-            ignored afterwards.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
-
-        Returns
-        -------
-        self : DropoutMLPClassifier
-            The updated estimator.
-        """
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
-
-    def _fit(self, X, y, sample_weight, incremental, classes):
-        hidden = self._check_params()
+        if self.solver == "lbfgs":
+            self._check_lbfgs_params()
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: there is no "
                 "held-out set across chunks. Use fit, or early_stopping=False."
             )
+        return sizes
+
+    def _check_lbfgs_params(self):
+        for name, off in (("dropout", 0.0), ("input_dropout", 0.0),
+                          ("max_norm", None)):
+            if getattr(self, name) != off:
+                raise ValueError(
+                    f"Parameter {name!r} must be {off} with solver='lbfgs', got "
+                    f"{getattr(self, name)!r}: dropout draws new masks and max-norm "
+                    "projects after every mini-batch step, while L-BFGS minimises one "
+                    "deterministic full-batch objective. Set "
+                    f"{name}={off} or use solver='adam' or 'sgd'."
+                )
+        if self.early_stopping:
+            raise ValueError(
+                "Parameter 'early_stopping' must be False with solver='lbfgs': "
+                "L-BFGS stops on the gradient (tol) or max_iter / max_fun, not on "
+                "a held-out score. Use solver='adam' or 'sgd' for early stopping."
+            )
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32], reset=False)
+        return X.astype(self.coefs_[0].dtype, copy=False)
+
+    # -------------------------------------------------------------------- fit
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        saved = {k: vars(self)[k] for k in _DATA_ATTRIBUTES if k in vars(self)}
+        try:
+            problem = self._prepare(X, y, sample_weight, incremental, classes)
+            if self.solver == "lbfgs":
+                fitted = self._fit_lbfgs(problem)
+            else:
+                fitted = self._fit_stochastic(problem)
+        except BaseException:
+            for key in _DATA_ATTRIBUTES:
+                vars(self).pop(key, None)
+            vars(self).update(saved)
+            raise
+        fitted.update(problem.targets.attributes)
+        fitted.update(n_layers_=len(problem.layout.layer_units),
+                      n_outputs_=problem.targets.n_outputs,
+                      out_activation_=problem.targets.out_activation)
+        vars(self).update(fitted)          # one step: all or nothing
+        return self
+
+    def _prepare(self, X, y, sample_weight, incremental, classes):
+        """Everything training needs, checked, without changing the fitted model."""
+        hidden = self._check_params(incremental)
         fitted = hasattr(self, "coefs_")
         first_call = not fitted or not (incremental or self.warm_start)
         X, y = self._validate_training_data(X, y, reset=first_call)
         n_samples, n_features = X.shape
-
-        if first_call:
-            if incremental:
-                if classes is None:
-                    raise ValueError(
-                        "classes must be passed on the first call to partial_fit: "
-                        "the labels of all the chunks to come."
-                    )
-                labels = np.unique(np.asarray(classes))
-            else:
-                labels = np.unique(y)
-            if len(labels) < 2:
-                raise ValueError(
-                    "DropoutMLPClassifier needs samples of at least 2 classes; "
-                    f"got 1 class: {labels.tolist()}."
-                )
-            self.classes_ = labels
-        y_code = np.searchsorted(self.classes_, y)
-        y_code = np.minimum(y_code, len(self.classes_) - 1)
-        if np.any(self.classes_[y_code] != y):
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
-            raise ValueError(
-                f"y has classes {unknown.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()} (set on the first call to fit / "
-                "partial_fit)."
-            )
-        if self.warm_start and not incremental and fitted and not first_call:
-            if len(np.unique(y_code)) != len(self.classes_):
-                raise ValueError(
-                    "warm_start needs y to contain the same classes as the previous "
-                    f"fit: {self.classes_.tolist()}, got {np.unique(y).tolist()}."
-                )
-
-        sw = self._sample_weights(y_code, sample_weight, n_samples, X.dtype,
-                                  incremental)
-        if not incremental:
-            weight_per_class = np.bincount(
-                y_code, weights=sw, minlength=len(self.classes_))
-            if np.count_nonzero(weight_per_class > 0) < 2:
-                raise ValueError(
-                    "DropoutMLPClassifier needs samples of at least 2 classes with "
-                    "positive weight; got 1 class."
-                )
-
-        n_classes = len(self.classes_)
-        n_outputs = 1 if n_classes == 2 else n_classes
-        layout = Layout((n_features, *hidden, n_outputs))
+        targets = self._encode_targets(y, first_call, incremental, classes)
+        sw = self._training_weights(targets, sample_weight, n_samples, X.dtype,
+                                    incremental)
+        layout = Layout((n_features, *hidden, targets.n_outputs))
+        if self.early_stopping:
+            _check_validation_size(n_samples, self.validation_fraction,
+                                   targets.stratify)
         random_state = check_random_state(self.random_state)
-
+        seed = random_state.randint(0, 2**32, size=4, dtype=np.uint64)
         if first_call:
-            rng = np.random.default_rng(random_state.randint(0, 2**32, size=4,
-                                                             dtype=np.uint64))
+            rng = np.random.default_rng(seed)
             dtype = X.dtype
             theta = init_params(layout, self.activation, rng, dtype)
-            self.n_layers_ = len(layout.layer_units)
-            self.n_outputs_ = n_outputs
-            self.out_activation_ = "logistic" if n_outputs == 1 else "softmax"
-            self.t_ = 0
-            self.loss_curve_ = []
-            self._optimizer_state = None
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
-            else:
-                self.validation_scores_ = None
-                self.best_validation_score_ = None
-                self.best_loss_ = np.inf
+            history = _fresh_history()
         else:
             if tuple(c.shape for c in self.coefs_) != tuple(layout.coef_shapes):
                 raise ValueError(
@@ -521,122 +298,30 @@ class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
                 )
             # A new stream per call: an int random_state stays reproducible without
             # repeating the same masks on every chunk.
-            rng = np.random.default_rng(
-                [*random_state.randint(0, 2**32, size=4, dtype=np.uint64), self.t_])
+            rng = np.random.default_rng([*seed, self.t_])
             dtype = self.coefs_[0].dtype
             theta = layout.pack(self.coefs_, self.intercepts_, dtype)
-            if not self.early_stopping:
-                self.validation_scores_ = None
-                self.best_validation_score_ = None
-                if self.best_loss_ is None:
-                    self.best_loss_ = np.inf
-            elif self.validation_scores_ is None:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
+            history = self._history()
         X = X.astype(dtype, copy=False)
         if sw is not None:
             sw = sw.astype(dtype, copy=False)
+        if targets.Y.dtype.kind == "f":
+            targets.Y = targets.Y.astype(dtype, copy=False)
+        return SimpleNamespace(X=X, sw=sw, targets=targets, layout=layout,
+                               theta=theta, dtype=dtype, rng=rng,
+                               random_state=random_state, history=history,
+                               incremental=incremental)
 
-        optimizer = self._optimizer_state if incremental else None
-        if optimizer is None:
-            optimizer = self._make_optimizer(layout.size, dtype)
-
-        X_val = y_val = sw_val = None
-        if self.early_stopping:
-            split = train_test_split(
-                X, y_code, *(() if sw is None else (sw,)),
-                test_size=self.validation_fraction, stratify=y_code,
-                random_state=random_state,
-            )
-            X, X_val, y_code, y_val = split[:4]
-            if sw is not None:
-                sw, sw_val = split[4], split[5]
-            if y_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set for early_stopping is too small: increase "
-                    "validation_fraction or provide more samples."
-                )
-            X = X if sp.issparse(X) else np.ascontiguousarray(X)
-
-        n_train = y_code.shape[0]
-        batch_size = self._batch_size(n_train)
-        penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
-        trainer = Trainer(layout, self.activation, batch_size, dtype, self.dropout,
-                          self.input_dropout, penalty, self.max_norm)
-
-        best_theta = theta.copy() if self.early_stopping else None
-        no_improvement = 0
-        self.n_iter_ = 0
-        epochs = 1 if incremental else self.max_iter
-        stopped = False
-        for _ in range(epochs):
-            data_loss = trainer.run_epoch(theta, optimizer, X, y_code, sw, rng,
-                                          self.shuffle)
-            self.n_iter_ += 1
-            self.t_ += n_train
-            self.loss_ = data_loss + penalty.value(theta[:layout.n_weights])
-            self.loss_curve_.append(self.loss_)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-
-            if self.early_stopping:
-                coefs, intercepts = layout.views(theta)
-                proba = logits_to_proba(
-                    forward(coefs, intercepts, X_val, self.activation)[-1])
-                correct = (np.argmax(proba, axis=1) == y_val).astype(np.float64)
-                score = float(np.average(correct, weights=sw_val))
-                self.validation_scores_.append(score)
-                if self.verbose:
-                    print(f"Validation score: {score:.6f}")
-                if score < self.best_validation_score_ + self.tol:
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-                if score > self.best_validation_score_:
-                    self.best_validation_score_ = score
-                    best_theta[...] = theta
-            else:
-                if self.loss_ > self.best_loss_ - self.tol:
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-                self.best_loss_ = min(self.best_loss_, self.loss_)
-
-            optimizer.on_epoch_end(self.t_)
-            if no_improvement > self.n_iter_no_change:
-                what = ("Validation score" if self.early_stopping
-                        else "Training loss")
-                if optimizer.on_plateau():
-                    if self.verbose:
-                        print(f"{what} did not improve more than tol={self.tol} for "
-                              f"{self.n_iter_no_change} consecutive epochs. Stopping.")
-                    stopped = True
-                    break
-                no_improvement = 0
-        if not incremental and not stopped:
-            warnings.warn(
-                f"DropoutMLPClassifier stopped at max_iter={self.max_iter} epochs "
-                f"before the {'validation score' if self.early_stopping else 'loss'} "
-                f"stopped improving by tol={self.tol}; increase max_iter to train "
-                "longer.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        if self.early_stopping:
-            theta = best_theta
-        coefs, intercepts = layout.views(theta)
-        self.coefs_ = [c.copy() for c in coefs]
-        self.intercepts_ = [b.copy() for b in intercepts]
-        self._optimizer_state = optimizer
-        return self
-
-    def _make_optimizer(self, size, dtype):
-        if self.solver == "adam":
-            return Adam(size, dtype, self.learning_rate_init, self.beta_1,
-                        self.beta_2, self.epsilon)
-        return SGD(size, dtype, self.learning_rate_init, self.learning_rate,
-                   self.momentum, self.nesterovs_momentum, self.power_t)
+    def _history(self):
+        """Copies of what a continued fit extends (the stored lists stay as they are)."""
+        return dict(
+            loss_curve=list(self.loss_curve_), t=self.t_, loss=self.loss_,
+            best_loss=self.best_loss_,
+            validation_scores=(None if self.validation_scores_ is None
+                               else list(self.validation_scores_)),
+            best_validation_score=self.best_validation_score_,
+            optimizer_state=self._optimizer_state,
+        )
 
     def _batch_size(self, n_samples):
         if isinstance(self.batch_size, str):
@@ -646,117 +331,163 @@ class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 "training samples; using one batch of all of them.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return min(self.batch_size, n_samples)
 
-    # ---------------------------------------------------------------- predict
-    def _validate_X(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32], reset=False)
-        return X.astype(self.coefs_[0].dtype, copy=False)
+    def _fit_stochastic(self, p):
+        """Mini-batch epochs; returns the fitted attributes."""
+        X, Y, sw = p.X, p.targets.Y, p.sw
+        val = None
+        if self.early_stopping:
+            X, Y, sw, val = _validation_split(X, Y, sw, p.targets.stratify,
+                                              self.validation_fraction,
+                                              p.random_state)
+        penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
+        trainer = Trainer(p.layout, self.activation, p.targets.loss,
+                          self._batch_size(Y.shape[0]), p.dtype, self.dropout,
+                          self.input_dropout, penalty, self.max_norm)
+        optimizer = make_optimizer(
+            self.solver, p.layout.size, p.dtype, self.get_params(),
+            p.history["optimizer_state"] if p.incremental else None)
+        book = _EpochBook(p.history, p.theta, self.tol, self.verbose,
+                          early_stopping=val is not None)
+        try:
+            # Overflow is caught as a non-finite loss, with a warning of ours.
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._epochs(p, trainer, optimizer, penalty, book, (X, Y, sw), val)
+        except KeyboardInterrupt:
+            book.status = "interrupted"
+        theta = self._final_weights(book, p.theta, p.incremental)
+        fitted = book.attributes()
+        fitted["_optimizer_state"] = (None if book.status == "diverged"
+                                      else optimizer.state())
+        coefs, intercepts = p.layout.views(theta)
+        fitted.update(coefs_=[c.copy() for c in coefs],
+                      intercepts_=[b.copy() for b in intercepts])
+        return fitted
 
-    def _logits(self, X):
+    def _epochs(self, p, trainer, optimizer, penalty, book, train, val):
+        """The epoch loop: train ``p.theta`` in place, log each epoch in ``book``."""
+        X, Y, sw = train
+        theta, nw = p.theta, p.layout.n_weights
+        for _ in range(1 if p.incremental else self.max_iter):
+            data_loss = trainer.run_epoch(theta, optimizer, X, Y, sw, p.rng,
+                                          self.shuffle)
+            loss = data_loss + penalty.value(theta[:nw])
+            book.count_epoch(Y.shape[0])
+            if not (math.isfinite(loss) and np.all(np.isfinite(theta))):
+                book.loss_curve.append(loss)
+                book.status = "diverged"
+                return
+            book.last_good = theta.copy()
+            score = None
+            if val is not None:
+                score = self._validation_score(
+                    self._outputs(theta, p.layout, val[0]), val[1], val[2])
+            book.record(loss, score, theta)
+            optimizer.on_epoch_end(book.t)
+            if book.stalled(self.n_iter_no_change):
+                if optimizer.on_plateau():
+                    book.status = "converged"
+                    if self.verbose:
+                        print(f"{book.what} did not improve more than tol={self.tol} "
+                              f"for {self.n_iter_no_change} consecutive epochs. "
+                              "Stopping.")
+                    return
+                book.no_improvement = 0
+
+    def _final_weights(self, book, theta, incremental):
+        """The weights to keep, with the warning that goes with how training ended."""
+        name = type(self).__name__
+        status, last_good = book.status, book.last_good
+        if status == "interrupted":
+            if book.n_iter == 0:
+                raise KeyboardInterrupt     # no new epoch: the old model stays
+            kept = (f"the best epoch ({book.best_epoch})" if book.early_stopping
+                    else f"the last completed epoch ({book.n_iter})")
+            warnings.warn(
+                f"Training interrupted by user: {name} keeps the weights of {kept}.",
+                UserWarning, stacklevel=5)
+            return book.best_theta if book.early_stopping else last_good
+        if status == "diverged":
+            warnings.warn(
+                f"{name} diverged: the training loss became non-finite in epoch "
+                f"{book.n_iter} of this fit, so training stopped and the last "
+                "finite weights are kept"
+                f"{' (the best epoch)' if book.early_stopping else ''}. Lower "
+                f"learning_rate_init (now {self.learning_rate_init!r}).",
+                ConvergenceWarning, stacklevel=5)
+            return book.best_theta if book.early_stopping else last_good
+        if status == "max_iter" and not incremental:
+            warnings.warn(
+                f"{name} stopped at max_iter={self.max_iter} epochs before the "
+                f"{'validation score' if book.early_stopping else 'loss'} stopped "
+                f"improving by tol={self.tol}; increase max_iter to train longer.",
+                ConvergenceWarning, stacklevel=5)
+        return book.best_theta if book.early_stopping else theta
+
+    def _fit_lbfgs(self, p):
+        """Full-batch L-BFGS-B (in float64); returns the fitted attributes."""
+        X = p.X.astype(np.float64)
+        Y = p.targets.Y
+        if Y.dtype.kind == "f":
+            Y = Y.astype(np.float64)
+        n = Y.shape[0]
+        weights = 1.0 / n if p.sw is None else p.sw.astype(np.float64) / p.sw.sum()
+        penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
+        objective = full_batch_objective(p.layout, self.activation, p.targets.loss,
+                                         X, Y, weights, penalty.l2)
+        result = minimize_lbfgs(objective, p.theta.astype(np.float64),
+                                p.layout.n_weights, penalty.l1, self.max_iter,
+                                self.max_fun, self.tol, bool(self.verbose))
+        name = type(self).__name__
+        if result.interrupted:
+            if not result.losses:
+                raise KeyboardInterrupt     # no iteration done: the old model stays
+            warnings.warn(
+                f"Training interrupted by user: {name} keeps the best weights "
+                f"L-BFGS evaluated in {result.n_iter} iterations.",
+                UserWarning, stacklevel=4)
+        elif not result.converged:
+            warnings.warn(
+                f"{name} with solver='lbfgs' stopped after {result.n_iter} "
+                f"iterations without reaching tol={self.tol}: {result.message}. "
+                "Increase max_iter (and max_fun) or scale the data.",
+                ConvergenceWarning, stacklevel=4)
+        h = p.history
+        curve = h["loss_curve"] + result.losses
+        best = min([v for v in (h["best_loss"], *result.losses) if v is not None],
+                   default=math.inf)
+        theta = result.theta.astype(p.dtype)
+        coefs, intercepts = p.layout.views(theta)
+        return dict(
+            coefs_=[c.copy() for c in coefs], intercepts_=[b.copy() for b in intercepts],
+            n_iter_=result.n_iter, t_=h["t"] + n * result.n_iter,
+            loss_=curve[-1] if curve else math.inf, loss_curve_=curve,
+            best_loss_=best, validation_scores_=None, best_validation_score_=None,
+            _optimizer_state=None,
+        )
+
+    # ---------------------------------------------------------------- predict
+    def _outputs(self, theta, layout, X):
+        coefs, intercepts = layout.views(theta)
+        return forward(coefs, intercepts, X, self.activation)[-1]
+
+    def _output_layer(self, X):
+        """The output layer's pre-activations for validated ``X``, nothing dropped."""
         return forward(self.coefs_, self.intercepts_, X, self.activation)[-1]
 
-    def predict_proba(self, X):
-        """Class probabilities, with nothing dropped (deterministic).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class, columns in the order of ``classes_``.
-        """
-        X = self._validate_X(X)
-        return logits_to_proba(self._logits(X))
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed stably from the logits.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probability of each class.
-        """
-        X = self._validate_X(X)
-        Z = self._logits(X)
-        if Z.shape[1] == 1:
-            z = Z[:, 0]
-            return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
-        Z = Z - Z.max(axis=1, keepdims=True)
-        return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
-
-    def predict(self, X):
-        """Predicted class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            The most probable class of each sample.
-        """
-        X = self._validate_X(X)
-        Z = self._logits(X)
-        if Z.shape[1] == 1:
-            return self.classes_[(Z[:, 0] > 0).astype(np.intp)]
-        return self.classes_[np.argmax(Z, axis=1)]
-
-    def predict_proba_mc(self, X, n_passes=50, *, random_state=None,
-                         return_passes=False):
-        """Monte Carlo dropout: class probabilities with dropout kept on.
-
-        Runs ``n_passes`` stochastic forward passes, each with fresh masks drawn
-        as in training (``dropout`` on the hidden units, ``input_dropout`` on the
-        inputs), and summarises the resulting class probabilities.  The mean is
-        an approximation of the predictive distribution; the standard deviation
-        across passes measures how much the prediction depends on which units are
-        present, a proxy for model (epistemic) uncertainty that is typically larger
-        on misclassified samples.  With ``dropout = input_dropout = 0`` every pass
-        is the same and the spread is zero.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-        n_passes : int, default=50
-            Number of stochastic passes ``T``.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the masks.
-        return_passes : bool, default=False
-            Also return every pass's probabilities.
-
-        Returns
-        -------
-        mean : ndarray of shape (n_samples, n_classes)
-            Mean class probabilities over the passes.
-        std : ndarray of shape (n_samples, n_classes)
-            Their standard deviation over the passes.
-        passes : ndarray of shape (n_passes, n_samples, n_classes)
-            Only with ``return_passes=True``.
-        """
+    def _mc_outputs(self, X, n_passes, random_state, transform):
+        """``transform`` of the output layer over ``n_passes`` passes with dropout on."""
         check_scalar_param(n_passes, "n_passes", kind=Integral, low=1)
         X = self._validate_X(X)
         rs = check_random_state(random_state)
         rng = np.random.default_rng(rs.randint(0, 2**32, size=4, dtype=np.uint64))
         dtype = self.coefs_[0].dtype
         n = X.shape[0]
-        passes = np.empty((n_passes, n, len(self.classes_)), dtype=dtype)
-        for t in range(n_passes):
+        passes = []
+        for _ in range(n_passes):
             Xt = X
             if self.input_dropout > 0:
                 if sp.issparse(X):
@@ -769,8 +500,123 @@ class DropoutMLPClassifier(ClassifierMixin, DocLinkMixin, BaseEstimator):
                 masks = [draw_mask(rng, self.dropout, np.empty((n, c.shape[1]), dtype))
                          for c in self.coefs_[:-1]]
             Z = forward(self.coefs_, self.intercepts_, Xt, self.activation, masks)[-1]
-            passes[t] = logits_to_proba(Z)
-        mean, std = passes.mean(axis=0), passes.std(axis=0)
-        if return_passes:
-            return mean, std, passes
-        return mean, std
+            passes.append(transform(Z))
+        return np.stack(passes)
+
+
+def _fresh_history():
+    return dict(loss_curve=[], t=0, loss=math.inf, best_loss=None,
+                validation_scores=None, best_validation_score=None,
+                optimizer_state=None)
+
+
+def _check_validation_size(n_samples, fraction, stratify):
+    """Raise our own error before train_test_split could raise its own."""
+    n_val = math.ceil(fraction * n_samples)
+    n_train = n_samples - n_val
+    advice = ("increase validation_fraction (now {f}) or provide more samples, or "
+              "set early_stopping=False.").format(f=fraction)
+    if n_val < 2 or n_train < 1:
+        raise ValueError(
+            f"The validation set for early_stopping is too small: "
+            f"validation_fraction={fraction} of {n_samples} samples holds {n_val} "
+            f"for validation and {n_train} for training (at least 2 and 1 are "
+            f"needed); {advice}"
+        )
+    if stratify is None:
+        return
+    labels, counts = np.unique(stratify, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(
+            "The validation set for early_stopping is drawn stratified by class, "
+            "which needs at least 2 samples of every class; class index "
+            f"{labels[counts.argmin()]} has {counts.min()}. Provide more samples "
+            "or set early_stopping=False."
+        )
+    if min(n_val, n_train) < len(labels):
+        raise ValueError(
+            f"The validation set for early_stopping is too small: it holds {n_val} "
+            f"samples and the training set {n_train}, but the stratified split needs "
+            f"one sample of each of the {len(labels)} classes in both; {advice}"
+        )
+
+
+def _validation_split(X, Y, sw, stratify, fraction, random_state):
+    """Hold out ``fraction`` of the data; returns ``X, Y, sw, (X_val, Y_val, sw_val)``."""
+    arrays = (X, Y) if sw is None else (X, Y, sw)
+    split = train_test_split(*arrays, test_size=fraction, stratify=stratify,
+                             random_state=random_state)
+    X, X_val, Y, Y_val = split[:4]
+    sw, sw_val = (None, None) if sw is None else (split[4], split[5])
+    X = X if sp.issparse(X) else np.ascontiguousarray(X)
+    return X, Y, sw, (X_val, Y_val, sw_val)
+
+
+class _EpochBook:
+    """Per-epoch bookkeeping of a stochastic fit: losses, scores, the stopping count.
+
+    The no-improvement rule is scikit-learn's: an epoch counts as no improvement
+    when the training loss is not below the best by ``tol`` (with early stopping:
+    the validation score not above the best by ``tol``); training stops (or
+    ``learning_rate="adaptive"`` lowers the step) once more than
+    ``n_iter_no_change`` such epochs follow each other.
+    """
+
+    def __init__(self, history, theta, tol, verbose, early_stopping):
+        self.tol, self.verbose, self.early_stopping = tol, verbose, early_stopping
+        self.what = "Validation score" if early_stopping else "Training loss"
+        self.loss_curve = history["loss_curve"]
+        self.t = history["t"]
+        self.loss = history["loss"]
+        self.n_iter = 0
+        self.no_improvement = 0
+        self.best_epoch = 0
+        self.status = "max_iter"
+        self.last_good = theta.copy()
+        if early_stopping:
+            scores = history["validation_scores"]
+            self.validation_scores = [] if scores is None else scores
+            best = history["best_validation_score"]
+            self.best_validation_score = -math.inf if best is None else best
+            self.best_loss = None
+            self.best_theta = theta.copy()
+        else:
+            self.validation_scores = self.best_validation_score = None
+            best = history["best_loss"]
+            self.best_loss = math.inf if best is None else best
+            self.best_theta = None
+
+    def count_epoch(self, n_train):
+        self.n_iter += 1
+        self.t += n_train
+
+    def record(self, loss, score, theta):
+        """Log a finished epoch with a finite loss and update the stopping count."""
+        self.loss = loss
+        self.loss_curve.append(loss)
+        if self.verbose:
+            print(f"Iteration {self.n_iter}, loss = {loss:.8f}")
+        if self.early_stopping:
+            self.validation_scores.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:.6f}")
+            improved = score >= self.best_validation_score + self.tol
+            if score > self.best_validation_score:
+                self.best_validation_score = score
+                self.best_theta = theta.copy()
+                self.best_epoch = self.n_iter
+        else:
+            improved = loss <= self.best_loss - self.tol
+            self.best_loss = min(self.best_loss, loss)
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+
+    def stalled(self, n_iter_no_change):
+        return self.no_improvement > n_iter_no_change
+
+    def attributes(self):
+        return dict(
+            n_iter_=self.n_iter, t_=self.t, loss_=self.loss,
+            loss_curve_=self.loss_curve, best_loss_=self.best_loss,
+            validation_scores_=self.validation_scores,
+            best_validation_score_=self.best_validation_score,
+        )

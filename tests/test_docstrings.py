@@ -42,9 +42,9 @@ PUBLIC = [name for name in skreg.__all__ if not name.startswith("_")]
 
 
 def test_all_public_names_are_listed():
-    assert sorted(PUBLIC) == ["DropoutMLPClassifier", "RegularizedRegressor",
-                              "RegularizedRegressorCV", "regularization_path",
-                              "trusted_types"]
+    assert sorted(PUBLIC) == ["DropoutMLPClassifier", "DropoutMLPRegressor",
+                              "RegularizedRegressor", "RegularizedRegressorCV",
+                              "regularization_path", "trusted_types"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -74,6 +74,9 @@ FITTED = {
     "DropoutMLPClassifier": lambda: skreg.DropoutMLPClassifier(
         hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, validation_fraction=0.2,
         n_iter_no_change=1, random_state=0).fit(*load_iris(return_X_y=True)),
+    "DropoutMLPRegressor": lambda: skreg.DropoutMLPRegressor(
+        hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, validation_fraction=0.2,
+        n_iter_no_change=1, random_state=0).fit(*load_diabetes(return_X_y=True)),
 }
 
 

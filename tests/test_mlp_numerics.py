@@ -14,21 +14,24 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.neural_network import MLPClassifier
 
+from _mlp_reference import assert_same_weights, refit_from_same_weights
+
 from skreg import DropoutMLPClassifier
 from skreg._nn._dropout import draw_mask, drop_sparse_entries
-from skreg._nn._network import (
-    Layout,
-    backward,
-    forward,
-    init_params,
-    logits_to_proba,
-    output_loss_and_delta,
-)
+from skreg._nn._losses import LOSSES, class_probabilities
+from skreg._nn._network import Layout, backward, forward, init_params
 from skreg._nn._optimizers import max_norm_project
 from skreg._nn._training import Trainer
 from skreg._penalties import ElasticNetPenalty
 
 ACTIVATIONS = ["relu", "tanh", "logistic", "identity"]
+
+
+def output_loss_and_delta(Z, y, weights):
+    """The classifier's loss of class indices ``y``: logistic for one column."""
+    if Z.shape[1] == 1:
+        return LOSSES["logistic"](Z, y[:, None].astype(Z.dtype), weights)
+    return LOSSES["softmax"](Z, y, weights)
 
 
 def _problem(n_classes, seed=0, n=12, d=5, hidden=(4, 3)):
@@ -53,7 +56,7 @@ def _objective(theta, layout, X, y, sw, activation, masks, alpha, l1_ratio):
     """Weighted mean cross-entropy + penalty, from scikit-learn's log_loss."""
     coefs, intercepts = layout.views(theta)
     Z = forward(coefs, intercepts, X, activation, masks)[-1].copy()
-    proba = logits_to_proba(Z)
+    proba = class_probabilities(Z)
     data = log_loss(y, proba, sample_weight=sw, labels=np.arange(proba.shape[1]))
     W = theta[:layout.n_weights]
     return data + alpha * (l1_ratio * np.abs(W).sum()
@@ -104,7 +107,7 @@ def test_loss_equals_log_loss_and_delta_is_its_gradient_in_the_logits(n_classes)
     Z = rng.normal(scale=4, size=(n, n_out))
     y = rng.integers(0, n_classes, size=n)
     sw = rng.uniform(0, 3, size=n)
-    proba = logits_to_proba(Z.copy())
+    proba = class_probabilities(Z.copy())
     expected = log_loss(y, proba, sample_weight=sw, labels=np.arange(n_classes))
     delta = Z.copy()
     assert output_loss_and_delta(delta, y, sw / sw.sum()) == pytest.approx(
@@ -207,7 +210,7 @@ def test_trainer_gradient_has_the_documented_penalty_scale(batch):
     X, y, layout, theta, sw = _problem(3, seed=5)
     Xb, yb, swb = X[:batch], y[:batch], sw[:batch]
     alpha, l1_ratio = 0.7, 0.25
-    trainer = Trainer(layout, "tanh", batch, np.float64, 0.0, 0.0,
+    trainer = Trainer(layout, "tanh", "softmax", batch, np.float64, 0.0, 0.0,
                       ElasticNetPenalty(alpha, l1_ratio), None)
     rec = _Recorder()
     trainer.step(theta, rec, Xb, yb, swb / swb.sum(), np.random.default_rng(0))
@@ -226,7 +229,7 @@ def test_trainer_gradient_has_the_documented_penalty_scale(batch):
 
 def test_max_norm_holds_after_every_step():
     X, y, layout, theta, _ = _problem(3, seed=3, n=40, hidden=(8, 6))
-    trainer = Trainer(layout, "relu", 10, np.float64, 0.2, 0.0,
+    trainer = Trainer(layout, "relu", "softmax", 10, np.float64, 0.2, 0.0,
                       ElasticNetPenalty(0.0, 0.0), max_norm=0.5)
     from skreg._nn._optimizers import SGD
 
@@ -272,22 +275,11 @@ def test_steps_equal_scikit_learn_mlp(solver, n_classes, activation):
     alpha = 0.05
     common = dict(hidden_layer_sizes=(7, 5), activation=activation, solver=solver,
                   batch_size=n, shuffle=False, learning_rate_init=0.05,
-                  momentum=0.8, max_iter=3, warm_start=True, tol=0.0)
+                  momentum=0.8, tol=0.0)
     ours = DropoutMLPClassifier(dropout=0.0, alpha=alpha, random_state=0, **common)
     theirs = MLPClassifier(alpha=alpha * n, random_state=1, **common)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours.fit(X, y)
-        theirs.fit(X, y)
-        coefs0 = [rng.normal(scale=0.5, size=c.shape) for c in ours.coefs_]
-        inter0 = [rng.normal(scale=0.5, size=b.shape) for b in ours.intercepts_]
-        for est in (ours, theirs):
-            est.coefs_ = [c.copy() for c in coefs0]
-            est.intercepts_ = [b.copy() for b in inter0]
-            est.fit(X, y)
-    for a, b in zip(ours.coefs_ + ours.intercepts_,
-                    theirs.coefs_ + theirs.intercepts_):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    coefs0, _ = refit_from_same_weights(ours, theirs, X, y, max_iter=3, seed=0)
+    assert_same_weights(ours, theirs)
     assert not np.allclose(ours.coefs_[0], coefs0[0])   # the steps moved
 
 
@@ -346,23 +338,27 @@ def test_sgd_with_momentum_and_l1_reaches_the_optimality_conditions():
     assert np.abs(grad[nw:]).max() < 1e-6
 
 
-def test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks():
+@pytest.mark.parametrize("loss", ["softmax", "squared_error"])
+def test_weighted_gradient_equals_repeated_rows_in_expectation_over_masks(loss):
     """Under dropout, a weight-k row and k copies give the same expected gradient.
 
-    This is the exact statement behind the estimator's sample-weight semantics
-    with dropout: averaged over many mask draws at fixed parameters, the two
-    gradients agree within their standard errors, while ignoring the weights
-    does not.
+    This is the exact statement behind the networks' sample-weight semantics
+    with dropout (the classifier's softmax and the regressor's squared error run
+    through the same trainer): averaged over many mask draws at fixed
+    parameters, the two gradients agree within their standard errors, while
+    ignoring the weights does not.
     """
     X, y, layout, theta, _ = _problem(3, seed=7, n=10, hidden=(6,))
+    if loss == "squared_error":
+        y = np.eye(3)[y] + np.arange(3)      # three real-valued outputs
     w = np.array([0, 1, 2, 3, 1, 0, 2, 1, 3, 2])
-    X_rep, y_rep = np.repeat(X, w, axis=0), np.repeat(y, w)
+    X_rep, y_rep = np.repeat(X, w, axis=0), np.repeat(y, w, axis=0)
     penalty = ElasticNetPenalty(0.0, 0.0)
     rec = _Recorder()
 
     def gradients(Xb, yb, weights, n_draws, seed):
-        trainer = Trainer(layout, "relu", Xb.shape[0], np.float64, 0.4, 0.2, penalty,
-                          None)
+        trainer = Trainer(layout, "relu", loss, Xb.shape[0], np.float64, 0.4, 0.2,
+                          penalty, None)
         rng = np.random.default_rng(seed)
         out = np.empty((n_draws, layout.size))
         for k in range(n_draws):

@@ -6,13 +6,12 @@ contiguous slice), then the biases.  :class:`Layout` hands out views into it.
 
 Layer ``i`` maps ``A_i`` (``n x units[i]``) to ``Z_{i+1} = A_i W_i + b_i``.  A
 hidden layer's output is ``A_{i+1} = f(Z_{i+1}) * m_{i+1}`` with the dropout mask
-``m`` (see ``_dropout``); the last layer's ``Z`` are the logits, turned into a
-loss by :func:`output_loss_and_delta`.
+``m`` (see ``_dropout``); the last layer's ``Z`` are the output's
+pre-activations, turned into a loss by one of ``_losses.LOSSES``.
 """
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 
 from ._activations import ACTIVATIONS, DERIVATIVES
 
@@ -127,7 +126,7 @@ def backward(coefs, acts, delta, activation, grad_coefs, grad_intercepts,
         What :func:`forward` returned.
     delta : ndarray of shape (n_samples, units[-1])
         Gradient of the loss with respect to the logits ``Z_L`` (as filled by
-        :func:`output_loss_and_delta`; sample weights already applied).
+        one of ``_losses.LOSSES``; sample weights already applied).
     activation : str
         Hidden activation.
     grad_coefs, grad_intercepts : lists of ndarray
@@ -156,67 +155,3 @@ def backward(coefs, acts, delta, activation, grad_coefs, grad_intercepts,
             keep = keeps[i - 1]
         derivative(A, prev, keep)
         delta = prev
-
-
-def output_loss_and_delta(Z, y, weights):
-    """Cross-entropy of the logits ``Z``; overwrites ``Z`` with its gradient.
-
-    With one column the output is logistic (binary cross-entropy,
-    ``log(1 + e^z) - y z``), otherwise softmax (``logsumexp(z) - z_y``).  The loss
-    is ``sum_i weights_i * loss_i``, computed from the logits without clipping.
-
-    Parameters
-    ----------
-    Z : ndarray of shape (n_samples, n_outputs)
-        Logits; replaced by ``d loss / d Z``.
-    y : ndarray of int of shape (n_samples,)
-        Class index of each sample (0 or 1 in the binary case).
-    weights : float or ndarray of shape (n_samples,)
-        Each sample's weight in the loss (``1/n`` for a plain mean).
-
-    Returns
-    -------
-    loss : float
-    """
-    n = Z.shape[0]
-    scalar = np.ndim(weights) == 0
-    if scalar:
-        weights = Z.dtype.type(weights)
-    if Z.shape[1] == 1:
-        z = Z[:, 0]
-        yf = y.astype(Z.dtype)
-        losses = np.logaddexp(0, z)
-        losses -= yf * z
-        expit(z, out=z)
-        z -= yf
-        z *= weights
-    else:
-        rows = np.arange(n)
-        Z -= Z.max(axis=1, keepdims=True)
-        losses = -Z[rows, y]
-        np.exp(Z, out=Z)
-        total = Z.sum(axis=1)
-        losses += np.log(total)
-        np.divide(weights, total, out=total)
-        Z *= total[:, None]
-        Z[rows, y] -= weights
-    if scalar:
-        return float(losses.sum()) * float(weights)
-    return float(np.dot(weights, losses))
-
-
-def predict_proba(coefs, intercepts, X, activation):
-    """Class probabilities without dropout, shape (n_samples, n_classes)."""
-    Z = forward(coefs, intercepts, X, activation)[-1]
-    return logits_to_proba(Z)
-
-
-def logits_to_proba(Z):
-    """Softmax of the logits, or ``[1 - p, p]`` for a single logistic output."""
-    if Z.shape[1] == 1:
-        p = expit(Z[:, 0])
-        return np.column_stack([1 - p, p])
-    Z = Z - Z.max(axis=1, keepdims=True)
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
-    return Z

@@ -13,6 +13,11 @@ a step can be compared with it.
 
 The vector is updated in blocks of ``BLOCK`` entries, so that the dozen
 element-wise passes of an update run on data that stays in cache.
+
+An optimizer's running state (moments, step count, current step size) goes in
+and out as a plain dict of arrays and numbers (:meth:`Adam.state`,
+:func:`make_optimizer`), which is what an estimator stores between calls: no
+object of this module ends up in a fitted estimator.
 """
 
 import numpy as np
@@ -103,6 +108,16 @@ class Adam:
                 thresholds = np.divide(dt(lr * l1 / sqrt_c2), g[:nw], out=g[:nw])
                 _soft_threshold(th[:nw], thresholds, s[:nw])
 
+    def state(self):
+        """The running state as a plain dict (the arrays are not copied)."""
+        return {"solver": "adam", "t": int(self.t), "m": self.m, "v": self.v}
+
+    def load_state(self, state):
+        """Continue from :meth:`state` (copies the arrays)."""
+        self.t = int(state["t"])
+        self.m[...] = state["m"]
+        self.v[...] = state["v"]
+
     def on_epoch_end(self, t):
         """Nothing to schedule."""
 
@@ -169,6 +184,15 @@ class SGD:
             if l1 > 0 and nw:
                 _soft_threshold(th[:nw], threshold, s[:nw])
 
+    def state(self):
+        """The running state as a plain dict (the array is not copied)."""
+        return {"solver": "sgd", "lr": float(self.lr), "velocity": self.velocity}
+
+    def load_state(self, state):
+        """Continue from :meth:`state` (copies the array)."""
+        self.lr = float(state["lr"])
+        self.velocity[...] = state["velocity"]
+
     def on_epoch_end(self, t):
         """Apply the inverse-scaling schedule after ``t`` samples."""
         if self.schedule == "invscaling":
@@ -180,6 +204,37 @@ class SGD:
             return True
         self.lr /= 5.0
         return False
+
+
+def make_optimizer(solver, size, dtype, params, state=None):
+    """A new optimizer for ``size`` parameters, continuing from ``state`` if given.
+
+    Parameters
+    ----------
+    solver : {"adam", "sgd"}
+        Which optimizer.
+    size : int
+        Number of parameters.
+    dtype : dtype
+        Their dtype.
+    params : dict
+        The estimator's hyper-parameters (``learning_rate_init``, ``beta_1``, ...).
+    state : dict or None
+        What :meth:`Adam.state` or :meth:`SGD.state` returned on an earlier call;
+        ignored when it belongs to the other solver or another size.
+    """
+    if solver == "adam":
+        optimizer = Adam(size, dtype, params["learning_rate_init"], params["beta_1"],
+                         params["beta_2"], params["epsilon"])
+    else:
+        optimizer = SGD(size, dtype, params["learning_rate_init"],
+                        params["learning_rate"], params["momentum"],
+                        params["nesterovs_momentum"], params["power_t"])
+    if state is not None and state.get("solver") == solver:
+        arrays = [v for v in state.values() if isinstance(v, np.ndarray)]
+        if all(a.shape == (size,) for a in arrays):
+            optimizer.load_state(state)
+    return optimizer
 
 
 def max_norm_project(W, max_norm):

@@ -10,7 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._dropout import draw_mask, drop_sparse_entries
-from ._network import backward, forward, output_loss_and_delta
+from ._losses import LOSSES
+from ._network import backward, forward
 from ._optimizers import max_norm_project
 
 
@@ -23,6 +24,8 @@ class Trainer:
         The network's shape.
     activation : str
         Hidden activation.
+    loss : str
+        Output loss, a key of ``_losses.LOSSES``.
     batch_size : int
         Largest batch.
     dtype : dtype
@@ -37,9 +40,10 @@ class Trainer:
         Max-norm bound on each hidden unit's incoming weights.
     """
 
-    def __init__(self, layout, activation, batch_size, dtype, dropout, input_dropout,
-                 penalty, max_norm):
+    def __init__(self, layout, activation, loss, batch_size, dtype, dropout,
+                 input_dropout, penalty, max_norm):
         self.layout, self.activation = layout, activation
+        self.loss = LOSSES[loss]
         self.dropout, self.input_dropout = dropout, input_dropout
         self.penalty, self.max_norm = penalty, max_norm
         units = layout.layer_units
@@ -87,7 +91,7 @@ class Trainer:
             masks = [draw_mask(rng, self.dropout, mask[:nb]) for mask in self.masks]
         z = [buf[:nb] for buf in self.z]
         acts = forward(coefs, intercepts, Xb, self.activation, masks, out=z)
-        loss = output_loss_and_delta(acts[-1], yb, weights)
+        loss = self.loss(acts[-1], yb, weights)
         backward(coefs, acts, acts[-1], self.activation, self.grad_coefs,
                  self.grad_intercepts, masks, self.keeps,
                  out=[buf[:nb] for buf in self.deltas])

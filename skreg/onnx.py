@@ -1,0 +1,197 @@
+"""ONNX export of skreg's estimators through skl2onnx.
+
+``import skreg.onnx`` registers a converter for each estimator with skl2onnx,
+after which ``skl2onnx.to_onnx(model, X[:1].astype(np.float32))`` converts a
+fitted estimator, or a pipeline containing one, to an ONNX graph that
+onnxruntime (or any ONNX runtime) executes without Python:
+
+- :class:`~skreg.RegularizedRegressor` and :class:`~skreg.RegularizedRegressorCV`
+  become ``X W^T + b`` (one output column per target);
+- :class:`~skreg.DropoutMLPRegressor` becomes the plain network: the fitted
+  weights, the hidden activation, an identity output;
+- :class:`~skreg.DropoutMLPClassifier` becomes the plain network with two
+  outputs, the labels and the probabilities (softmax, or logistic per column:
+  ``[1 - p, p]`` for two classes, one probability per label for a multilabel
+  target, whose labels are the 0/1 indicators ``p > 1/2``).  As for
+  scikit-learn's classifiers, the probabilities come as a list of
+  ``{class: probability}`` maps unless the option ``{"zipmap": False}`` is
+  passed (``to_onnx(model, X, options={"zipmap": False})``).
+
+Dropout is a training-time idea: the exported networks drop nothing, exactly
+as ``predict`` and ``predict_proba``.  Monte Carlo dropout
+(``predict_proba_mc``, ``predict_mc``) draws random masks on every pass and
+is not exported.
+
+The graph computes in float32 for float32 input and in float64 for float64
+input, whatever dtype the model was trained in.  Needs the ``onnx`` extra:
+``pip install "skreg[onnx]"``.
+"""
+
+import numpy as np
+
+try:
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+        guess_proto_type,
+    )
+    from skl2onnx.proto import onnx_proto
+except ImportError as exc:      # pragma: no cover - depends on the environment
+    raise ImportError(
+        "skreg.onnx needs skl2onnx (and onnxruntime to run the graphs): "
+        'pip install "skreg[onnx]".'
+    ) from exc
+
+from . import (
+    DropoutMLPClassifier,
+    DropoutMLPRegressor,
+    RegularizedRegressor,
+    RegularizedRegressorCV,
+)
+
+__all__ = []
+
+_ACTIVATION_OPS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid",
+                   "identity": "Identity"}
+
+
+# ---------------------------------------------------------------------- helpers
+def _float_types(operator):
+    """(proto type, numpy dtype, tensor type) of the graph's arithmetic."""
+    if guess_proto_type(operator.inputs[0].type) == onnx_proto.TensorProto.DOUBLE:
+        return onnx_proto.TensorProto.DOUBLE, np.float64, DoubleTensorType
+    return onnx_proto.TensorProto.FLOAT, np.float32, FloatTensorType
+
+
+def _constant(scope, container, name, array, proto, dtype):
+    array = np.asarray(array, dtype=dtype)
+    unique = scope.get_unique_variable_name(name)
+    container.add_initializer(unique, proto, list(array.shape), array.ravel().tolist())
+    return unique
+
+
+def _node(scope, container, op_type, inputs, output=None, **attrs):
+    """Add one node; returns the name of its (single) output."""
+    output = output or scope.get_unique_variable_name(op_type.lower())
+    container.add_node(op_type, inputs, output,
+                       name=scope.get_unique_operator_name(op_type), **attrs)
+    return output
+
+
+def _cast_input(scope, container, operator, proto):
+    return _node(scope, container, "Cast", [operator.inputs[0].full_name], to=proto)
+
+
+def _affine(scope, container, X, W, b, proto, dtype):
+    """``X W + b`` with ``W`` of shape (n_in, n_out) and ``b`` of shape (n_out,)."""
+    product = _node(scope, container, "MatMul",
+                    [X, _constant(scope, container, "W", W, proto, dtype)])
+    return _node(scope, container, "Add",
+                 [product, _constant(scope, container, "b", np.reshape(b, (1, -1)),
+                                     proto, dtype)])
+
+
+def _network_outputs(scope, container, operator, proto, dtype):
+    """The output layer's pre-activations of a fitted network, nothing dropped."""
+    net = operator.raw_operator
+    A = _cast_input(scope, container, operator, proto)
+    last = len(net.coefs_) - 1
+    for i, (W, b) in enumerate(zip(net.coefs_, net.intercepts_)):
+        A = _affine(scope, container, A, W, b, proto, dtype)
+        if i < last:
+            A = _node(scope, container, _ACTIVATION_OPS[net.activation], [A])
+    return A
+
+
+# ---------------------------------------------------------------- regressors
+def _regressor_shape(operator):
+    _, _, tensor = _float_types(operator)
+    model = operator.raw_operator
+    if hasattr(model, "coefs_"):
+        n_outputs = model.n_outputs_
+    else:
+        coef = np.asarray(model.coef_)
+        n_outputs = 1 if coef.ndim == 1 else coef.shape[0]
+    operator.outputs[0].type = tensor([None, n_outputs])
+
+
+def _convert_linear(scope, operator, container):
+    proto, dtype, _ = _float_types(operator)
+    model = operator.raw_operator
+    coef = np.atleast_2d(np.asarray(model.coef_))            # (n_targets, p)
+    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64),
+                                (coef.shape[0],))
+    X = _cast_input(scope, container, operator, proto)
+    Y = _affine(scope, container, X, coef.T, intercept, proto, dtype)
+    _node(scope, container, "Identity", [Y], operator.outputs[0].full_name)
+
+
+def _convert_network_regressor(scope, operator, container):
+    proto, dtype, _ = _float_types(operator)
+    Z = _network_outputs(scope, container, operator, proto, dtype)
+    _node(scope, container, "Identity", [Z], operator.outputs[0].full_name)
+
+
+# ---------------------------------------------------------------- classifier
+def _classifier_shape(operator):
+    _, _, tensor = _float_types(operator)
+    model = operator.raw_operator
+    n_classes = len(model.classes_)
+    if model._is_multilabel():
+        operator.outputs[0].type = Int64TensorType([None, n_classes])
+    elif model.classes_.dtype.kind in "iub":
+        operator.outputs[0].type = Int64TensorType([None])
+    else:
+        operator.outputs[0].type = StringTensorType([None])
+    operator.outputs[1].type = tensor([None, n_classes])
+
+
+def _convert_network_classifier(scope, operator, container):
+    proto, dtype, _ = _float_types(operator)
+    model = operator.raw_operator
+    label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
+    Z = _network_outputs(scope, container, operator, proto, dtype)
+    if model._is_multilabel():
+        _node(scope, container, "Sigmoid", [Z], proba)
+        zero = _constant(scope, container, "zero", 0.0, proto, dtype)
+        positive = _node(scope, container, "Greater", [Z, zero])
+        _node(scope, container, "Cast", [positive], label,
+              to=onnx_proto.TensorProto.INT64)
+        return
+    if len(model.classes_) == 2:
+        # [1 - p, p] as [sigmoid(-z), sigmoid(z)]: neither rounds to 0 early.
+        negative = _node(scope, container, "Sigmoid",
+                         [_node(scope, container, "Neg", [Z])])
+        positive = _node(scope, container, "Sigmoid", [Z])
+        _node(scope, container, "Concat", [negative, positive], proba, axis=1)
+        scores = proba
+    else:
+        _node(scope, container, "Softmax", [Z], proba, axis=1)
+        scores = Z
+    index = _node(scope, container, "ArgMax", [scores], axis=1, keepdims=0)
+    classes = model.classes_
+    if classes.dtype.kind in "iub":
+        table = scope.get_unique_variable_name("classes")
+        container.add_initializer(table, onnx_proto.TensorProto.INT64,
+                                  [len(classes)], classes.astype(np.int64).tolist())
+    else:
+        table = scope.get_unique_variable_name("classes")
+        container.add_initializer(table, onnx_proto.TensorProto.STRING,
+                                  [len(classes)],
+                                  [str(c).encode("utf-8") for c in classes])
+    _node(scope, container, "Gather", [table, index], label, axis=0)
+
+
+update_registered_converter(RegularizedRegressor, "SkregRegularizedRegressor",
+                            _regressor_shape, _convert_linear)
+update_registered_converter(RegularizedRegressorCV, "SkregRegularizedRegressorCV",
+                            _regressor_shape, _convert_linear)
+update_registered_converter(DropoutMLPRegressor, "SkregDropoutMLPRegressor",
+                            _regressor_shape, _convert_network_regressor)
+update_registered_converter(DropoutMLPClassifier, "SkregDropoutMLPClassifier",
+                            _classifier_shape, _convert_network_classifier,
+                            options={"zipmap": [True, False, "columns"],
+                                     "nocl": [True, False]})

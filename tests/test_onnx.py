@@ -1,0 +1,130 @@
+"""ONNX export: onnxruntime's outputs equal predict / predict_proba.
+
+Every estimator, dense float32 input (tolerance 1e-5, relative for regression
+targets) and float64 input (1e-10); binary, multiclass, string-labelled and
+multilabel classifiers; 1-D and 2-D regression targets; pipelines with a
+StandardScaler.  Skipped without the ``onnx`` extra.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+skl2onnx = pytest.importorskip("skl2onnx")
+ort = pytest.importorskip("onnxruntime")
+import skreg.onnx  # noqa: E402,F401  (registers the converters)
+from skreg import (  # noqa: E402
+    DropoutMLPClassifier,
+    DropoutMLPRegressor,
+    RegularizedRegressor,
+    RegularizedRegressorCV,
+)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _run(model, X, **options):
+    onx = skl2onnx.to_onnx(model, X[:1], **options)
+    session = ort.InferenceSession(onx.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:500] / 16.0, y[:500]
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return X * 10, y / 100
+
+
+TARGETS = {
+    "binary": lambda y: y % 2,
+    "multiclass": lambda y: y,
+    "strings": lambda y: np.array(["low", "mid", "high"])[y % 3],
+    "multilabel": lambda y: np.c_[y % 2, y % 3 == 0, y > 5].astype(int),
+}
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.parametrize("pipeline", [False, True])
+@pytest.mark.parametrize("params", [dict(), dict(hidden_layer_sizes=(16, 8),
+                                                  activation="tanh"),
+                                    dict(solver="lbfgs", dropout=0.0, max_iter=50,
+                                         activation="logistic")])
+def test_classifier(target, pipeline, params, digits):
+    X, y = digits
+    y = TARGETS[target](y)
+    net = DropoutMLPClassifier(**{"hidden_layer_sizes": (20,), "max_iter": 20,
+                                  "random_state": 0, **params})
+    model = make_pipeline(StandardScaler(), net) if pipeline else net
+    model.fit(X, y)
+    X32 = X.astype(np.float32)
+    label, proba = _run(model, X32, options={id(net): {"zipmap": False}})
+    np.testing.assert_allclose(proba, model.predict_proba(X32), atol=1e-5)
+    np.testing.assert_array_equal(label, model.predict(X32))
+    label64, proba64 = _run(model, X, options={id(net): {"zipmap": False}})
+    np.testing.assert_allclose(proba64, model.predict_proba(X), atol=1e-10)
+    np.testing.assert_array_equal(label64, model.predict(X))
+
+
+def test_classifier_zipmap_default(digits):
+    X, y = digits
+    net = DropoutMLPClassifier((20,), max_iter=10, random_state=0).fit(X, y)
+    X32 = X[:20].astype(np.float32)
+    label, maps = _run(net, X32)
+    expected = net.predict_proba(X32)
+    assert [sorted(m) for m in maps] == [list(range(10))] * 20
+    np.testing.assert_allclose([[m[k] for k in range(10)] for m in maps], expected,
+                               atol=1e-5)
+
+
+REGRESSORS = {
+    "ridge": lambda: RegularizedRegressor(alpha=0.1),
+    "lasso": lambda: RegularizedRegressor(penalty="l1", alpha=0.01),
+    "cv": lambda: RegularizedRegressorCV(alphas=5, cv=3),
+    "network": lambda: DropoutMLPRegressor((16,), max_iter=30, random_state=0),
+    "network lbfgs": lambda: DropoutMLPRegressor((16, 8), activation="tanh",
+                                                  solver="lbfgs", dropout=0.0,
+                                                  max_iter=50, random_state=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSORS))
+@pytest.mark.parametrize("n_targets", [1, 2])
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_regressor(name, n_targets, pipeline, diabetes):
+    X, y = diabetes
+    Y = y if n_targets == 1 else np.c_[y, np.sin(y) + X[:, 0]]
+    est = REGRESSORS[name]()
+    model = make_pipeline(StandardScaler(), est) if pipeline else est
+    model.fit(X, Y)
+    for dtype, rtol in ((np.float32, 1e-5), (np.float64, 1e-10)):
+        Xd = X.astype(dtype)
+        (out,) = _run(model, Xd)
+        expected = model.predict(Xd)
+        assert out.shape == (len(X), n_targets)
+        np.testing.assert_allclose(out.reshape(expected.shape), expected, rtol=rtol,
+                                   atol=rtol * np.abs(expected).max())
+
+
+def test_float32_trained_network_and_one_target_column(diabetes):
+    X, y = diabetes
+    X32 = X.astype(np.float32)
+    net = DropoutMLPRegressor((16,), max_iter=20, random_state=0).fit(X32, y[:, None])
+    (out,) = _run(net, X32)
+    np.testing.assert_allclose(out[:, 0], net.predict(X32), rtol=1e-5, atol=1e-6)
