@@ -64,11 +64,12 @@ def exact_solution(stats, penalty, alpha):
         w = np.linalg.solve(stats.xx / S + alpha * np.eye(len(stats.xx)),
                             stats.xy[:, 0] / S)
     else:
+        from skreg._datafit import GramProblem
         from skreg._penalties import ElasticNetPenalty
         from skreg._solvers import solve
 
-        data, _, _ = stats.problem()
-        w = solve(data, ElasticNetPenalty(alpha, 1.0), "working_set", 1e-12,
+        problem = GramProblem.from_statistics(stats)
+        w = solve(problem, ElasticNetPenalty(alpha, 1.0), "working_set", 1e-12,
                   100_000).coef[0]
     return w, stats.y_mean[0] - stats.x_mean @ w
 
