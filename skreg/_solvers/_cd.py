@@ -11,9 +11,10 @@ For one target, on any problem form (:mod:`skreg._datafit`):
    large supports are solved fastest without the bookkeeping);
 3. run compiled coordinate-descent epochs on the working set
    (:mod:`skreg._solvers._kernels`), with Anderson extrapolation of the iterates
-   kept only when it lowers the objective, until the largest optimality
-   violation within the working set is below a fraction of the largest one of
-   step 2;
+   kept only when it lowers the objective, until the working set's own duality
+   gap (checked after every epoch, inside the compiled loop) is below a fraction
+   of the full gap of step 1, or below the tolerance when the working set is
+   every feature;
 4. once the support has stayed the same for an outer iteration, try a Newton
    step on it (the exact minimiser on its face and signs, by one Cholesky
    factorisation), kept only if the gap decreases: it finishes exactly what
@@ -40,9 +41,15 @@ from . import _kernels as K
 
 # Smallest working set.
 P0 = 10
-# Inner epochs stop once the working set's largest violation is below this
-# fraction of the largest optimality violation of the outer iteration.
+# Inner epochs on a subproblem stop once its duality gap is below this fraction
+# of the full problem's gap (or its largest violation below this fraction of the
+# largest one of the outer iteration).
 INNER_FRACTION = 0.3
+# Inner epochs on the whole problem stop at this fraction of the tolerance (the
+# in-loop gap uses correlations that are up to one epoch old).
+INNER_FINAL = 0.5
+# Epochs of one inner call at most.
+_CHUNK = 100
 
 
 class _DenseState:
@@ -63,9 +70,10 @@ class _DenseState:
         return (np.asarray(self.X.T @ r, dtype=np.float64) / self.S,
                 float(r @ r) / self.S, float(r @ self.yt) / self.S)
 
-    def run(self, w, ws, l1, l2, positive, max_epochs, tol, anderson):
+    def run(self, w, ws, l1, l2, positive, max_epochs, tol_gap, tol_viol, anderson):
         return K.cd_solve_dense(self.X, self.r, w, ws, self.a, l1, l2, positive,
-                                1.0 / self.S, max_epochs, tol, anderson)
+                                1.0 / self.S, self.yt, max_epochs, tol_gap, tol_viol,
+                                anderson)
 
 
 class _SparseState:
@@ -93,11 +101,11 @@ class _SparseState:
              - self.mu * self.q[0]) / S
         return v, float(rs @ rs) / S, float(rs @ self.yt) / S
 
-    def run(self, w, ws, l1, l2, positive, max_epochs, tol, anderson):
+    def run(self, w, ws, l1, l2, positive, max_epochs, tol_gap, tol_viol, anderson):
         return K.cd_solve_sparse(self.data, self.indices, self.indptr, self.mu,
                                  self.smu, self.sqrt_sw, self.rs, self.q, w, ws, self.a,
-                                 l1, l2, positive, 1.0 / self.S, self.S, max_epochs, tol,
-                                 anderson)
+                                 l1, l2, positive, 1.0 / self.S, self.yt, max_epochs,
+                                 tol_gap, tol_viol, anderson)
 
 
 class _GramState:
@@ -108,6 +116,7 @@ class _GramState:
         self.S = problem.n_weight
         self.c = problem.xty(k) / self.S
         self.yy = problem.yy(k) / self.S
+        self._Q = None          # G / S, formed once when every feature is in play
 
     def correlations(self, w):
         nz = np.flatnonzero(w)
@@ -116,20 +125,23 @@ class _GramState:
         rr = max(self.yy - 2.0 * cw + float(w[nz] @ Gw[nz]), 0.0)
         return self.c - Gw, rr, self.yy - cw
 
-    def run(self, w, ws, l1, l2, positive, max_epochs, tol, anderson):
-        Q = self.G[np.ix_(ws, ws)] / self.S
-        c = self.c[ws]
-        x = w[ws].astype(np.float64)
-        others = np.flatnonzero(w)
-        others = others[~np.isin(others, ws)]
+    def run(self, w, ws, l1, l2, positive, max_epochs, tol_gap, tol_viol, anderson):
+        # the support is always inside ws (see _working_set): the coordinates
+        # outside it are zero and the block G[ws, ws] is the whole problem
+        if ws.size == w.size:
+            if self._Q is None:
+                self._Q = self.G / self.S
+            Q, c, x = self._Q, self.c, w.astype(np.float64)
+            l1w, l2w = l1, l2
+        else:
+            Q = self.G[np.ix_(ws, ws)] / self.S
+            c, x = self.c[ws], w[ws].astype(np.float64)
+            l1w, l2w = l1[ws], l2[ws]
         grad = Q @ x - c
-        if others.size:                 # coordinates outside ws held fixed
-            grad += self.G[np.ix_(ws, others)] @ w[others] / self.S
-        c_eff = Q @ x - grad            # so that grad = Q x - c_eff
-        epochs, worst = K.cd_solve_gram(Q, grad, x, c_eff, l1[ws], l2[ws], positive,
-                                        max_epochs, tol, anderson)
+        epochs, worst, gap = K.cd_solve_gram(Q, grad, x, c, self.yy, l1w, l2w, positive,
+                                             max_epochs, tol_gap, tol_viol, anderson)
         w[ws] = x
-        return epochs, worst
+        return epochs, worst, gap
 
 
 _STATES = {"dense": _DenseState, "sparse": _SparseState, "gram": _GramState}
@@ -186,9 +198,9 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
 _TIGHT = 1e-8
 # Fresh restarts of the running residual when it drifted from the certificate.
 _REFRESHES = 3
-# Outer iterations without any decrease of the gap before giving up (the
-# rounding floor of the data's dtype has been reached).
-_STALL = 5
+# Outer iterations whose inner loop gave up, without any decrease of the full
+# gap, before the solver gives up (the rounding floor of the data's dtype).
+_STALL = 3
 
 
 def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budget,
@@ -203,18 +215,18 @@ def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budge
     positive = penalty.positive
     n_epochs = 0
     ws = np.zeros(0, dtype=np.int64)
-    best, stalled = np.inf, 0
+    best, stalled, gave_up = np.inf, 0, False
     last_support, newton = None, True
     saved = None
     while True:
         v, rr, ry = state.correlations(w)
-        gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
-        if saved is not None:               # judge the Newton step just taken
-            if not gap < saved[1]:
-                w[:] = saved[0]
+        primal, _, gap = duality_gap(w, v, rr, ry, penalty, curvature)
+        if saved is not None:               # judge the Newton steps just taken
+            if not primal <= saved[1]:      # by the objective (not the gap,
+                w[:] = saved[0]             # whose dual point moves too)
                 state = _STATES[problem.form](problem, k, w)
                 v, rr, ry = state.correlations(w)
-                gap = duality_gap(w, v, rr, ry, penalty, curvature)[2]
+                primal, _, gap = duality_gap(w, v, rr, ry, penalty, curvature)
                 newton = False
             saved = None
         # from a cold start take at least one step: w = 0 can be within the
@@ -223,7 +235,9 @@ def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budge
         first = False
         if (gap <= tol_abs and not cold) or gap == 0.0 or n_epochs >= budget:
             break
-        stalled = stalled + 1 if gap >= best else 0
+        # stalled: the inner loop gave up (no progress for PATIENCE epochs) and
+        # the full gap did not decrease either -- the rounding floor
+        stalled = stalled + 1 if (gave_up and gap >= best) else 0
         best = min(best, gap)
         if stalled >= _STALL:
             break
@@ -235,9 +249,10 @@ def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budge
         if (newton and last_support is not None and support.size
                 and np.array_equal(support, last_support)
                 and _newton_affordable(problem, support.size)):
-            w_new = _newton_step(problem, k, w, support, l1, l2, positive)
+            w_new = _newton_step(problem, k, w, support, l1, l2, positive,
+                                 _NEWTON_STEPS)
             if w_new is not None:
-                saved = (w.copy(), gap)
+                saved = (w.copy(), primal)
                 w[:] = w_new
                 state = _STATES[problem.form](problem, k, w)
                 n_epochs += 1
@@ -246,54 +261,76 @@ def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budge
         last_support = support
         ws = _working_set(w, score, p, working_sets, start_ws)
         start_ws = None
-        epochs, _ = state.run(w, ws, l1, l2, positive, budget - n_epochs,
-                              INNER_FRACTION * worst, anderson)
+        if ws.size == p:        # the whole problem: solve it to the tolerance
+            tol_gap, tol_viol = INNER_FINAL * tol_abs, 0.0
+        else:                   # a subproblem: solve it to a fraction of the gap
+            tol_gap, tol_viol = INNER_FRACTION * gap, INNER_FRACTION * worst
+        # at most _CHUNK epochs at a time: a support that has settled then gets
+        # its Newton step instead of many slow epochs on a collinear design
+        chunk = min(_CHUNK, budget - n_epochs)
+        epochs, worst_in, gap_in = state.run(w, ws, l1, l2, positive, chunk, tol_gap,
+                                             tol_viol, anderson)
+        gave_up = epochs < chunk and gap_in > tol_gap and worst_in > tol_viol
         n_epochs += epochs
     return w, n_epochs, gap, ws, state
 
 
-# A Newton step on a support of this size at most (a Cholesky factorisation of
-# its Gram block); on the rows form also at most this many times the number of
-# samples in flops, so that it costs no more than a few epochs.
+# Feature-sign steps per attempt (each a Cholesky factorisation of the support).
+_NEWTON_STEPS = 20
+# Newton steps on supports of this size at most.  On the rows form a step costs
+# one Gram block of the support (n |A|^2 flops, at BLAS speed: about |A| / 20
+# epochs' worth of memory-bound work), and beyond n samples the block of an L1
+# support is singular anyway.
 _NEWTON_MAX = 500
 
 
 def _newton_affordable(problem, size):
     if size > _NEWTON_MAX:
         return False
-    return problem.form == "gram" or size * size <= 16 * problem.shape[1] + 400
+    return problem.form == "gram" or size <= problem.shape[0]
 
 
-def _newton_step(problem, k, w, support, l1, l2, positive):
-    """The exact minimiser of ``P`` on the face of ``support`` and its signs, or
-    the first point along the way where a coefficient reaches zero.
+def _newton_step(problem, k, w, support, l1, l2, positive, max_steps=1):
+    """Feature-sign steps from ``w`` on its support; the new iterate or None.
 
     With the signs ``sigma`` fixed, ``P`` restricted to the support is the
     quadratic whose minimiser solves ``(Q_AA + diag(l2_A)) z = c_A - l1_A sigma``
     (``Q = Xt^T Xt / S``, ``c = Xt^T yt / S``), by one Cholesky factorisation.
     The segment from ``w`` to ``z`` decreases the convex objective until a
-    coefficient changes sign; the step stops there (that coefficient is set to
-    exactly zero).  None when the system is singular or ill-conditioned
-    (collinear active features): coordinate descent carries on.
+    coefficient changes sign; the step stops there and that coefficient is set
+    to exactly zero.  Up to ``max_steps`` steps follow on the shrinking support
+    (one Gram block, indexed), until one reaches its ``z`` (exact on that face).
+    None when the first system is singular or ill-conditioned (collinear active
+    features): coordinate descent carries on.
     """
     S = problem.n_weight
-    Q = problem.gram_block(support, support) / S
-    Q.flat[:: support.size + 1] += l2[support]
-    sigma = np.ones(support.size) if positive else np.sign(w[support])
-    rhs = problem.xty(k)[support] / S - l1[support] * sigma
-    z = _solve_spd(Q, rhs)
-    if z is None:
-        return None
-    x = w[support].astype(np.float64)
-    d = z - x
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_cross = -x / d
-    crossing = (x * d < 0) & (t_cross < 1.0)
-    t = float(t_cross[crossing].min()) if np.any(crossing) else 1.0
+    Q_all = problem.gram_block(support, support) / S
+    c_all = problem.xty(k)[support] / S
     out = w.astype(np.float64)
-    out[support] = x + t * d
-    if np.any(crossing):
-        out[support[crossing & (t_cross <= t)]] = 0.0
+    active = np.arange(support.size)
+    for step in range(max_steps):
+        idx = support[active]
+        Q = Q_all[np.ix_(active, active)]
+        Q.flat[:: active.size + 1] += l2[idx]
+        sigma = np.ones(active.size) if positive else np.sign(out[idx])
+        z = _solve_spd(Q, c_all[active] - l1[idx] * sigma)
+        if z is None:
+            return None if step == 0 else out
+        x = out[idx]
+        d = z - x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_cross = -x / d
+        crossing = (x * d < 0) & (t_cross < 1.0)
+        if not np.any(crossing):
+            out[idx] = z
+            return out
+        t = float(t_cross[crossing].min())
+        out[idx] = x + t * d
+        hit = crossing & (t_cross <= t)
+        out[idx[hit]] = 0.0
+        active = active[~hit]
+        if active.size == 0:
+            break
     return out
 
 

@@ -27,12 +27,15 @@ factors and the dropout penalty are just other weights), in one of three forms:
 One coordinate update is the exact minimiser along that coordinate,
 ``w_j <- ST(a_j w_j + g_j, l1_j) / (a_j + l2_j)`` with ``a_j = |Xt_j|^2 / S``
 and ``g_j`` minus the partial derivative of the data term (one-sided when
-positive).  Just before it, the coordinate's optimality violation (the distance
-of minus its partial derivative to the subdifferential of the penalty) comes for
-free; the ``*_solve`` drivers run epochs until the largest violation of an
-epoch is at most ``tol`` (or it has stopped decreasing for ``PATIENCE``
-epochs), with Anderson extrapolation of the iterates (Bertrand and Massias,
-2021) every ``K + 1`` epochs, kept only when it lowers the objective.
+positive).  Just before it, the coordinate's correlation ``v_j = Xt_j^T r / S``
+and its optimality violation (the distance of ``-grad_j`` to the subdifferential
+of the penalty) come for free.  The ``*_solve`` drivers run epochs until the
+duality gap of the working set's problem, computed after each epoch from those
+correlations (:func:`restricted_gap`, ``O(n + |W| log |W|)``), is at most
+``tol_gap``, or the largest violation of an epoch is at most ``tol_viol`` (or
+it has stopped decreasing for ``PATIENCE`` epochs), with Anderson
+extrapolation of the iterates (Bertrand and Massias, 2021) every ``K + 1``
+epochs, kept only when it lowers the objective.
 
 Arrays may be float32 or float64 (the residual, Gram block and iterate share
 the data's dtype); dot products are accumulated in float64.
@@ -102,25 +105,26 @@ def _violation(wj, grad, l1, positive):
 
 # --------------------------------------------------------------------------- epochs
 @_compile
-def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S):
+def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S, v):
     """One cyclic epoch on the dense design.
 
-    Returns the largest optimality violation met on the way (each coordinate's,
-    just before its update): zero exactly when the working set's subproblem is
-    solved.
+    Writes each coordinate's correlation ``v[idx] = Xt_j^T r / S`` just before
+    its update and returns the largest optimality violation met on the way: zero
+    exactly when the working set's problem is solved.
     """
     n = X.shape[0]
     worst = 0.0
     for idx in range(ws.shape[0]):
         j = ws[idx]
-        aj = a[j]
-        if aj <= 0.0:
-            continue
         acc = 0.0
         for i in range(n):
             acc += X[i, j] * r[i]
-        old = w[j]
         g = acc * inv_S
+        v[idx] = g
+        aj = a[j]
+        if aj <= 0.0:
+            continue
+        old = w[j]
         viol = _violation(old, l2[j] * old - g, l1[j], positive)
         if viol > worst:
             worst = viol
@@ -134,32 +138,33 @@ def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S):
 
 @_compile
 def cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1, l2,
-                    positive, inv_S, S):
+                    positive, inv_S, v):
     """One cyclic epoch on a CSC design with implicit centring.
 
     The residual is ``r = r_s + c sqrt(s)``: a coordinate change ``d`` updates the
     sparse part ``r_s -= d Xs_j`` and the scalar ``c += d mu_j``, and ``c`` is
     folded into ``r_s`` at the end of the epoch (one pass of length ``n``, which
     also recomputes ``q``), so neither ``r_s`` nor ``q`` carries a large multiple
-    of ``sqrt(s)`` whose cancellation would cost digits when the means are large.  ``q`` is a one-element array
-    holding ``sqrt(s)^T r_s``; ``smu[j] = sum_i s_i x_ij`` (``S mu_j`` with an
-    intercept; without one ``mu`` is 0).  The gradient of coordinate ``j`` is
-    ``(Xs_j^T r_s - mu_j q) / S``.
+    of ``sqrt(s)`` whose cancellation would cost digits when the means are large.
+    ``q`` is a one-element array holding ``sqrt(s)^T r_s``; ``smu[j] = sum_i s_i
+    x_ij`` (``S mu_j`` with an intercept; without one ``mu`` is 0).  The gradient
+    of coordinate ``j`` is ``(Xs_j^T r_s - mu_j q) / S``.
     """
     worst = 0.0
     c = 0.0
     changed = False
     for idx in range(ws.shape[0]):
         j = ws[idx]
-        aj = a[j]
-        if aj <= 0.0:
-            continue
         acc = 0.0
         for k in range(indptr[j], indptr[j + 1]):
             acc += data[k] * rs[indices[k]]
         acc -= mu[j] * q[0]
-        old = w[j]
         g = acc * inv_S
+        v[idx] = g
+        aj = a[j]
+        if aj <= 0.0:
+            continue
+        old = w[j]
         viol = _violation(old, l2[j] * old - g, l1[j], positive)
         if viol > worst:
             worst = viol
@@ -183,11 +188,13 @@ def cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1
 
 
 @_compile
-def cd_epoch_gram(Q, grad, w, l1, l2, positive):
-    """One cyclic epoch on a Gram block (all its coordinates); ``grad = Q w - c``."""
+def cd_epoch_gram(Q, grad, w, l1, l2, positive, v):
+    """One cyclic epoch on a Gram block (all its coordinates); ``grad = Q w - c``
+    is kept up to date and ``v[j] = -grad[j]`` recorded just before each update."""
     k = Q.shape[0]
     worst = 0.0
     for j in range(k):
+        v[j] = -grad[j]
         aj = Q[j, j]
         if aj <= 0.0:
             continue
@@ -201,6 +208,74 @@ def cd_epoch_gram(Q, grad, w, l1, l2, positive):
             for i in range(k):
                 grad[i] += d * Q[j, i]
     return worst
+
+
+# ------------------------------------------------------------------- duality gap
+@_compile
+def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
+    """``(primal, gap)`` of the problem restricted to ``ws`` (float64).
+
+    ``v[idx]`` is the correlation of coordinate ``ws[idx]``, ``rr = |r|^2 / S``
+    and ``ry = r^T yt / S``.  The dual point is the residual scaled by the
+    ``kappa`` that maximises ``kappa ry - kappa^2 rr / 2 - g*(kappa v)``: capped
+    by the coordinates without an L2 weight (``kappa |v_j| <= l1_j``), and found
+    exactly among the breakpoints ``l1_j / |v_j|`` of the others (the same
+    computation as :func:`skreg._datafit.duality_gap`).
+    """
+    m = ws.shape[0]
+    pen = 0.0
+    cap = np.inf
+    n_smooth = 0
+    brk = np.empty(m)
+    aa = np.empty(m)
+    for idx in range(m):
+        j = ws[idx]
+        wj = w[j]
+        pen += l1[j] * abs(wj) + 0.5 * l2[j] * wj * wj
+        a = v[idx] if positive else abs(v[idx])
+        if a <= 0.0:
+            continue
+        if l2[j] == 0.0:
+            if l1[j] / a < cap:
+                cap = l1[j] / a
+        else:
+            brk[n_smooth] = l1[j] / a
+            aa[n_smooth] = idx
+            n_smooth += 1
+    primal = 0.5 * rr + pen
+    if ry <= 0.0 or cap <= 0.0:
+        return primal, max(primal, 0.0)
+    order = np.argsort(brk[:n_smooth])
+    num, den = ry, rr
+    kappa = -1.0
+    lo = 0.0
+    for t in range(n_smooth + 1):
+        hi = brk[order[t]] if t < n_smooth else np.inf
+        if den > 0.0:
+            root = num / den
+            if lo <= root <= hi:
+                kappa = root
+                break
+        if t < n_smooth:
+            idx = int(aa[order[t]])
+            j = ws[idx]
+            a = v[idx] if positive else abs(v[idx])
+            num += a * l1[j] / l2[j]
+            den += a * a / l2[j]
+            lo = hi
+    if kappa < 0.0:
+        kappa = 0.0
+    if kappa > cap:
+        kappa = cap
+    conj = 0.0
+    for idx in range(m):
+        j = ws[idx]
+        if l2[j] > 0.0:
+            a = kappa * (v[idx] if positive else abs(v[idx])) - l1[j]
+            if a > 0.0:
+                conj += a * a / (2.0 * l2[j])
+    dual = kappa * ry - 0.5 * kappa * kappa * rr - conj
+    return primal, max(primal - dual, 0.0)
 
 
 # ------------------------------------------------------------------------- Anderson
@@ -269,14 +344,6 @@ def _penalty_value(w, ws, l1, l2):
 
 
 @_compile
-def _sq_norm(x):
-    acc = 0.0
-    for i in range(x.shape[0]):
-        acc += x[i] * x[i]
-    return acc
-
-
-@_compile
 def _extrapolate(Hw, Hstate, c, w, ws, state, positive):
     """Write the extrapolated iterate into ``w[ws]`` and ``state``; False (and
     nothing written) when it leaves the positive orthant."""
@@ -300,35 +367,55 @@ def _extrapolate(Hw, Hstate, c, w, ws, state, positive):
     return True
 
 
+@_compile
+def _dot(x, y):
+    acc = 0.0
+    for i in range(x.shape[0]):
+        acc += x[i] * y[i]
+    return acc
+
+
 # -------------------------------------------------------------------------- drivers
 @_compile
-def cd_solve_dense(X, r, w, ws, a, l1, l2, positive, inv_S, max_epochs, tol, use_anderson):
-    """Epochs on ``ws`` of the dense form until the largest step is at most ``tol``.
+def _stop(epoch, gap, worst, tol_gap, tol_viol, best, since_best):
+    """Whether the inner loop is done, and the new ``(best, since_best)``."""
+    if gap <= tol_gap or worst <= tol_viol:
+        return True, best, since_best
+    if gap < 0.999 * best:
+        return False, gap, 0
+    since_best += 1
+    return since_best >= PATIENCE, best, since_best
 
-    Returns ``(epochs, last largest step)``.
+
+@_compile
+def cd_solve_dense(X, r, w, ws, a, l1, l2, positive, inv_S, yt, max_epochs, tol_gap,
+                   tol_viol, use_anderson):
+    """Epochs on ``ws`` of the dense form until the working set's duality gap is
+    at most ``tol_gap`` or its largest violation at most ``tol_viol``.
+
+    Returns ``(epochs, largest violation, gap)``.
     """
     K = ANDERSON_K
     m = ws.shape[0]
+    v = np.empty(m)
     Hw = np.empty((m, K + 1))
     Hr = np.empty((r.shape[0], K + 1), dtype=r.dtype)
     wbak = np.empty(m, dtype=w.dtype)
     rbak = np.empty_like(r)
     stored = 0
-    worst = np.inf
+    worst, gap = np.inf, np.inf
     best, since_best = np.inf, 0
     epoch = 0
     while epoch < max_epochs:
-        worst = cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S)
+        worst = cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S, v)
         epoch += 1
-        if worst <= tol:
-            break
-        if worst < 0.999 * best:
-            best, since_best = worst, 0
-        else:
-            since_best += 1
-            if since_best >= PATIENCE:
+        primal, gap = restricted_gap(w, ws, v, _dot(r, r) * inv_S, _dot(r, yt) * inv_S,
+                                     l1, l2, positive)
+        done, best, since_best = _stop(epoch, gap, worst, tol_gap, tol_viol, best,
+                                       since_best)
+        if done or not use_anderson:
+            if done:
                 break
-        if not use_anderson:
             continue
         for idx in range(m):
             Hw[idx, stored] = w[ws[idx]]
@@ -339,49 +426,47 @@ def cd_solve_dense(X, r, w, ws, a, l1, l2, positive, inv_S, max_epochs, tol, use
             c = _anderson_weights(Hw)
             if c.shape[0] == 0:
                 continue
-            f_now = 0.5 * _sq_norm(r) * inv_S + _penalty_value(w, ws, l1, l2)
             for idx in range(m):
                 wbak[idx] = w[ws[idx]]
             rbak[:] = r
             if _extrapolate(Hw, Hr, c, w, ws, r, positive):
-                f_acc = 0.5 * _sq_norm(r) * inv_S + _penalty_value(w, ws, l1, l2)
-                if not f_acc < f_now:
+                f_acc = 0.5 * _dot(r, r) * inv_S + _penalty_value(w, ws, l1, l2)
+                if not f_acc < primal:
                     for idx in range(m):
                         w[ws[idx]] = wbak[idx]
                     r[:] = rbak
-    return epoch, worst
+    return epoch, worst, gap
 
 
 @_compile
 def cd_solve_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1, l2,
-                    positive, inv_S, S, max_epochs, tol, use_anderson):
+                    positive, inv_S, yt, max_epochs, tol_gap, tol_viol, use_anderson):
     """Epochs on ``ws`` of the sparse form; see :func:`cd_solve_dense`.  Between
-    epochs ``r_s`` is the residual itself, so the data term is ``|r_s|^2 / (2S)``.
+    epochs ``r_s`` is the residual itself (``c`` is folded in).
     """
     K = ANDERSON_K
     m = ws.shape[0]
     n = rs.shape[0]
+    v = np.empty(m)
     Hw = np.empty((m, K + 1))
     Hr = np.empty((n + 1, K + 1), dtype=rs.dtype)
     state = np.empty(n + 1, dtype=rs.dtype)
     wbak = np.empty(m, dtype=w.dtype)
     stored = 0
-    worst = np.inf
+    worst, gap = np.inf, np.inf
     best, since_best = np.inf, 0
     epoch = 0
     while epoch < max_epochs:
         worst = cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a,
-                                l1, l2, positive, inv_S, S)
+                                l1, l2, positive, inv_S, v)
         epoch += 1
-        if worst <= tol:
-            break
-        if worst < 0.999 * best:
-            best, since_best = worst, 0
-        else:
-            since_best += 1
-            if since_best >= PATIENCE:
+        primal, gap = restricted_gap(w, ws, v, _dot(rs, rs) * inv_S,
+                                     _dot(rs, yt) * inv_S, l1, l2, positive)
+        done, best, since_best = _stop(epoch, gap, worst, tol_gap, tol_viol, best,
+                                       since_best)
+        if done or not use_anderson:
+            if done:
                 break
-        if not use_anderson:
             continue
         for idx in range(m):
             Hw[idx, stored] = w[ws[idx]]
@@ -393,7 +478,6 @@ def cd_solve_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1
             c = _anderson_weights(Hw)
             if c.shape[0] == 0:
                 continue
-            f_now = 0.5 * _sq_norm(rs) * inv_S + _penalty_value(w, ws, l1, l2)
             for idx in range(m):
                 wbak[idx] = w[ws[idx]]
             state[:n] = rs
@@ -402,69 +486,66 @@ def cd_solve_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1
             if _extrapolate(Hw, Hr, c, w, ws, state, positive):
                 rs[:] = state[:n]
                 q[0] = state[n]
-                f_acc = 0.5 * _sq_norm(rs) * inv_S + _penalty_value(w, ws, l1, l2)
-                if not f_acc < f_now:
+                f_acc = 0.5 * _dot(rs, rs) * inv_S + _penalty_value(w, ws, l1, l2)
+                if not f_acc < primal:
                     for idx in range(m):
                         w[ws[idx]] = wbak[idx]
                     rs[:] = bak[:n]
                     q[0] = bak[n]
-    return epoch, worst
+    return epoch, worst, gap
 
 
 @_compile
-def cd_solve_gram(Q, grad, w, c, l1, l2, positive, max_epochs, tol, use_anderson):
+def cd_solve_gram(Q, grad, w, c, yy, l1, l2, positive, max_epochs, tol_gap, tol_viol,
+                  use_anderson):
     """Epochs on the Gram block ``Q`` (its own coordinates); see
-    :func:`cd_solve_dense`.  ``c`` is the linear term (``grad = Q w - c``); the data
-    term is ``w^T Q w / 2 - c^T w = w^T (grad - c) / 2``."""
+    :func:`cd_solve_dense`.  ``c`` is the linear term (``grad = Q w - c``) and
+    ``yy = |yt|^2 / S``, so ``|r|^2 / S = yy - 2 c^T w + w^T Q w`` and
+    ``r^T yt / S = yy - c^T w``."""
     K = ANDERSON_K
     m = Q.shape[0]
     ws = np.arange(m)
+    v = np.empty(m)
     Hw = np.empty((m, K + 1))
     Hg = np.empty((m, K + 1), dtype=grad.dtype)
     wbak = np.empty(m, dtype=w.dtype)
     gbak = np.empty_like(grad)
     stored = 0
-    worst = np.inf
+    worst, gap = np.inf, np.inf
     best, since_best = np.inf, 0
     epoch = 0
     while epoch < max_epochs:
-        worst = cd_epoch_gram(Q, grad, w, l1, l2, positive)
+        worst = cd_epoch_gram(Q, grad, w, l1, l2, positive, v)
         epoch += 1
-        if worst <= tol:
-            break
-        if worst < 0.999 * best:
-            best, since_best = worst, 0
-        else:
-            since_best += 1
-            if since_best >= PATIENCE:
+        for j in range(m):
+            v[j] = -grad[j]
+        cw = _dot(c, w)
+        rr = max(yy - cw + _dot(w, grad), 0.0)     # w^T Q w = w^T (grad + c)
+        primal, gap = restricted_gap(w, ws, v, rr, yy - cw, l1, l2, positive)
+        done, best, since_best = _stop(epoch, gap, worst, tol_gap, tol_viol, best,
+                                       since_best)
+        if done or not use_anderson:
+            if done:
                 break
-        if not use_anderson:
             continue
         Hw[:, stored] = w
         Hg[:, stored] = grad
         stored += 1
         if stored == K + 1:
             stored = 0
-            cw = _anderson_weights(Hw)
-            if cw.shape[0] == 0:
+            weights = _anderson_weights(Hw)
+            if weights.shape[0] == 0:
                 continue
-            f_now = _gram_objective(w, grad, c, l1, l2)
             wbak[:] = w
             gbak[:] = grad
-            if _extrapolate(Hw, Hg, cw, w, ws, grad, positive):
-                f_acc = _gram_objective(w, grad, c, l1, l2)
-                if not f_acc < f_now:
+            if _extrapolate(Hw, Hg, weights, w, ws, grad, positive):
+                cw2 = _dot(c, w)
+                f_acc = 0.5 * max(yy - cw2 + _dot(w, grad), 0.0) + _penalty_value(
+                    w, ws, l1, l2)
+                if not f_acc < primal:
                     w[:] = wbak
                     grad[:] = gbak
-    return epoch, worst
-
-
-@_compile
-def _gram_objective(w, grad, c, l1, l2):
-    out = 0.0
-    for j in range(w.shape[0]):
-        out += 0.5 * w[j] * (grad[j] - c[j]) + l1[j] * abs(w[j]) + 0.5 * l2[j] * w[j] * w[j]
-    return out
+    return epoch, worst, gap
 
 
 # -------------------------------------------------- products accumulated in float64
