@@ -60,7 +60,7 @@ _DENSE_EIG = 500
 
 # ------------------------------------------------------------------- duality gap
 def duality_gap(w, v, rr, ry, penalty, curvature=1.0):
-    """Primal value, dual value and duality gap of ``P`` at ``w``.
+    """Primal value, dual value and duality gap of ``P`` at ``w`` (float64).
 
     The dual point is ``theta = kappa * r``, the residual ``r = yt - Xt w``
     scaled by the ``kappa >= 0`` that maximises the dual along that ray.  With
@@ -70,10 +70,12 @@ def duality_gap(w, v, rr, ry, penalty, curvature=1.0):
 
     Coordinates without an L2 weight make ``g*`` the indicator of ``kappa |v_j|
     <= l1_j``, which caps ``kappa``; the others make it a sum of
-    ``(kappa |v_j| - l1_j)_+^2 / (2 l2_j)``.  The maximiser is found exactly
-    (:func:`_best_dual_scale`): at the optimum it is 1, and away from it (or
-    when rounding leaves a tiny ``v`` where ``l2`` is tiny) the scaling keeps the
-    gap finite and tight, never above ``P(w)``.
+    ``(kappa |v_j| - l1_j)_+^2 / (2 l2_j)``, concave and piecewise quadratic in
+    ``kappa`` with breakpoints ``l1_j / |v_j|``, so the maximiser is found
+    exactly among the pieces (:func:`skreg._solvers._kernels.restricted_gap`,
+    compiled).  At the optimum ``kappa`` is 1; away from it (or when rounding
+    leaves a tiny ``v`` where ``l2`` is tiny) the scaling keeps the gap finite
+    and tight, never above ``P(w)``.
 
     Without any penalty the dual requires ``Xt^T theta = 0``, which only the
     optimal residual meets, so no dual point is at hand.  The returned "gap" is
@@ -82,46 +84,19 @@ def duality_gap(w, v, rr, ry, penalty, curvature=1.0):
     zero exactly at the optimum; ``curvature = trace(Xt^T Xt) / S`` puts it on
     the objective's scale.
     """
-    primal = 0.5 * rr + penalty.value(w)
     if penalty.is_zero:
+        primal = 0.5 * rr
         viol = np.maximum(v, 0.0) if penalty.positive else v
         measure = abs(float(w @ v)) + float(viol @ viol) / max(curvature, 1e-300)
         return primal, primal - measure, measure
-    cap = penalty.dual_scale_cap(v)
-    kappa = _best_dual_scale(v, rr, ry, penalty, cap)
-    dual = kappa * ry - 0.5 * kappa * kappa * rr - penalty.conjugate(kappa * v)
-    return primal, dual, max(primal - dual, 0.0)
+    from ._solvers._kernels import restricted_gap
 
-
-def _best_dual_scale(v, rr, ry, penalty, cap):
-    """``argmax_{0 <= kappa <= cap}`` of ``kappa ry - kappa^2 rr / 2 - sum_j
-    (kappa a_j - l1_j)_+^2 / (2 l2_j)`` over the coordinates with ``l2_j > 0``
-    (``a = |v|``, or ``v`` when ``positive``).
-
-    Concave and piecewise quadratic in ``kappa``, with breakpoints ``l1_j /
-    a_j``; with the set ``A`` of coordinates past their breakpoint its
-    stationary point is ``(ry + sum_A a_j l1_j / l2_j) / (rr + sum_A a_j^2 /
-    l2_j)``, and the one that falls in its own interval is the maximiser.
-    """
-    if ry <= 0.0 or cap <= 0.0:
-        return 0.0
-    a = v if penalty.positive else np.abs(v)
-    l1 = np.broadcast_to(np.asarray(penalty.l1, dtype=np.float64), a.shape)
-    l2 = np.broadcast_to(np.asarray(penalty.l2, dtype=np.float64), a.shape)
-    keep = (l2 > 0) & (a > 0)
-    a, l1, l2 = a[keep], l1[keep], l2[keep]
-    brk = l1 / a
-    order = np.argsort(brk)
-    a, l1, l2, brk = a[order], l1[order], l2[order], brk[order]
-    num = ry + np.concatenate([[0.0], np.cumsum(a * l1 / l2)])
-    den = rr + np.concatenate([[0.0], np.cumsum(a * a / l2)])
-    lo = np.concatenate([[0.0], brk])
-    hi = np.append(brk, np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        roots = num / den
-    ok = np.flatnonzero((den > 0) & (roots >= lo) & (roots <= hi))
-    kappa = float(roots[ok[0]]) if ok.size else (np.inf if den[-1] <= 0 else 0.0)
-    return min(max(kappa, 0.0), cap)
+    p = v.shape[0]
+    l1, l2 = penalty.weights(p)
+    primal, gap = restricted_gap(np.ascontiguousarray(w, dtype=np.float64),
+                                 np.arange(p), np.ascontiguousarray(v, dtype=np.float64),
+                                 float(rr), float(ry), l1, l2, penalty.positive)
+    return primal, primal - gap, gap
 
 
 # ------------------------------------------------------------------ preparation
@@ -311,10 +286,24 @@ class RowsProblem(_Problem):
 
     def correlations(self, w, k):
         yt = _f64(self.Yt[:, k])
-        r = yt - self._matvec64(w) if np.any(w) else yt.copy()
         S = self.n_weight
-        v = self._rmatvec64(r, np.arange(self.shape[1]))
+        if self.dtype == np.float64:        # BLAS accumulates in float64 already
+            nz = np.flatnonzero(w)
+            r = yt - self.matvec_cols(nz, np.asarray(w, dtype=np.float64)[nz])
+            v = self.rmatvec(r)
+        else:
+            r = yt - self._matvec64(w) if np.any(w) else yt.copy()
+            v = self._rmatvec64(r, np.arange(self.shape[1]))
         return v / S, float(r @ r) / S, float(r @ yt) / S
+
+    def matvec_cols(self, cols, w):
+        """``Xt[:, cols] @ w`` (a support's columns only)."""
+        if cols.size == 0:
+            return np.zeros(self.shape[0], dtype=self.dtype)
+        out = np.asarray(self.X[:, cols] @ w).ravel()
+        if self.offset is not None:
+            out = out - self.sqrt_sw * float(self.offset[cols] @ w)
+        return out
 
     # -- products in the data's dtype (conjugate gradients, gradient descent)
     def matvec(self, w):
@@ -504,19 +493,17 @@ def prepare_problem(X, Y, sample_weight, fit_intercept, form="rows", copy_X=True
     sw = np.asarray(sample_weight)
     n_weight = float(sw.sum(dtype=np.float64))
     unit = bool(np.all(sw == 1))
-    if fit_intercept:
-        X_mean = weighted_mean64(X, sw)
-        y_mean = weighted_mean64(Y, sw)
-    else:
-        X_mean = np.zeros(X.shape[1])
-        y_mean = np.zeros(Y.shape[1])
+    X_mean = weighted_mean64(X, sw) if fit_intercept and sp.issparse(X) else None
+    y_mean = weighted_mean64(Y, sw) if fit_intercept else np.zeros(Y.shape[1])
     sqrt_sw = np.sqrt(sw).astype(dtype, copy=False)
     Yt = (Y - y_mean).astype(dtype, copy=False) if fit_intercept else Y.astype(
         dtype, copy=True)
     if not unit:
         Yt *= sqrt_sw[:, None]
-    check_no_overflow(X_mean, y_mean, np.einsum("ij,ij->j", Yt, Yt, dtype=np.float64))
+    check_no_overflow(y_mean, np.einsum("ij,ij->j", Yt, Yt, dtype=np.float64))
     if sp.issparse(X):
+        if X_mean is None:
+            X_mean = np.zeros(X.shape[1])
         Xs = X.tocsc().astype(dtype, copy=True)
         if not unit:
             Xs = sp.csc_matrix(Xs.multiply(sqrt_sw[:, None]))
@@ -524,18 +511,19 @@ def prepare_problem(X, Y, sample_weight, fit_intercept, form="rows", copy_X=True
         offset = X_mean if fit_intercept else None
         problem = RowsProblem(Xs, Yt, sqrt_sw, n_weight, X_mean, y_mean, offset)
     else:
+        from ._solvers._kernels import center_columns, center_rows
+
         if copy_X or not X.flags.writeable or not X.flags.f_contiguous:
             Xd = np.empty(X.shape, dtype=dtype, order="F")
-            if fit_intercept:
-                np.subtract(X, X_mean, out=Xd, casting="same_kind")
-            else:
-                Xd[...] = X
         else:
-            Xd = X
-            if fit_intercept:
-                np.subtract(Xd, X_mean, out=Xd, casting="same_kind")
-        if not unit:
-            Xd *= sqrt_sw[:, None]
+            Xd = X                          # centred in place (copy_X=False)
+        # one compiled pass: means (around a reference row), centring, weights,
+        # the Fortran layout the kernels read, and the column norms
+        center = center_rows if X.flags.c_contiguous else center_columns
+        X_mean, norms = center(X if X.flags.c_contiguous or X.flags.f_contiguous
+                               else np.ascontiguousarray(X), np.asarray(sw), unit,
+                               fit_intercept, Xd)
         problem = RowsProblem(Xd, Yt, sqrt_sw, n_weight, X_mean, y_mean)
-    check_no_overflow(problem.col_sq_norms())
+        problem._cache["norms"] = norms
+    check_no_overflow(problem.X_mean, problem.col_sq_norms())
     return problem

@@ -56,20 +56,14 @@ class ElasticNetPenalty:
         if ridge is not None:
             l2 = l2 + np.asarray(ridge, dtype=np.float64)
         self.l1, self.l2 = l1, l2
+        self.has_l1 = bool(np.any(np.asarray(l1) > 0))
+        self.has_l2 = bool(np.any(np.asarray(l2) > 0))
 
     def __repr__(self):
         return (
             f"ElasticNetPenalty(alpha={self.alpha!r}, l1_ratio={self.l1_ratio!r}, "
             f"positive={self.positive!r})"
         )
-
-    @property
-    def has_l1(self):
-        return bool(np.any(self.l1 > 0))
-
-    @property
-    def has_l2(self):
-        return bool(np.any(self.l2 > 0))
 
     @property
     def is_smooth(self):
@@ -82,16 +76,26 @@ class ElasticNetPenalty:
         return not self.has_l1 and not self.has_l2
 
     def weights(self, n_features):
-        """``(l1, l2)`` as float64 arrays of length ``n_features`` (the kernels')."""
-        return (np.broadcast_to(np.asarray(self.l1, dtype=np.float64), n_features).copy(),
-                np.broadcast_to(np.asarray(self.l2, dtype=np.float64), n_features).copy())
+        """``(l1, l2)`` as float64 arrays of length ``n_features`` (the kernels').
+
+        Made once per penalty and length, and shared by every caller: not to be
+        written to.
+        """
+        cache = self.__dict__.setdefault("_weights", {})
+        if n_features not in cache:
+            cache[n_features] = tuple(np.ascontiguousarray(np.broadcast_to(
+                np.asarray(a, dtype=np.float64), n_features)) for a in (self.l1, self.l2))
+        return cache[n_features]
 
     def restrict(self, cols):
         """The same penalty on the coordinates ``cols`` only."""
         out = ElasticNetPenalty.__new__(ElasticNetPenalty)
         out.__dict__.update(self.__dict__)
+        out.__dict__.pop("_weights", None)
         out.l1 = self.l1 if np.ndim(self.l1) == 0 else self.l1[cols]
         out.l2 = self.l2 if np.ndim(self.l2) == 0 else self.l2[cols]
+        out.has_l1 = bool(np.any(np.asarray(out.l1) > 0))
+        out.has_l2 = bool(np.any(np.asarray(out.l2) > 0))
         return out
 
     def value(self, w):
@@ -152,20 +156,6 @@ class ElasticNetPenalty:
         l2 = np.broadcast_to(self.l2, excess.shape)
         smooth = l2 > 0
         return float(np.sum(excess[smooth] ** 2 / (2.0 * l2[smooth])))
-
-    def dual_scale_cap(self, v):
-        """The largest ``kappa`` keeping ``kappa v`` in the domain of ``g*``.
-
-        Only the coordinates without an L2 weight constrain it: ``kappa |v_j| <=
-        l1_j`` for each (``kappa v_j <= l1_j`` with ``positive``).
-        """
-        a = v if self.positive else np.abs(v)
-        l1 = np.broadcast_to(self.l1, a.shape)
-        hard = (np.broadcast_to(self.l2, a.shape) == 0) & (a > 0)
-        if not np.any(hard):
-            return np.inf
-        return float(np.min(l1[hard] / a[hard]))
-
 
 def make_penalty(penalty, alpha, l1_ratio, positive=False, factor=None, ridge=None):
     """Map the estimator parameters to an :class:`ElasticNetPenalty`."""

@@ -86,9 +86,9 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients ``w``; 2-D when ``y`` is 2-D.
-    intercept_ : numpy scalar or ndarray of shape (n_targets,)
-        The intercept ``b`` (0 when ``fit_intercept=False``), in the dtype of
-        the data (``numpy.float32`` for float32 data).
+    intercept_ : float or ndarray of shape (n_targets,)
+        The intercept ``b`` (0 when ``fit_intercept=False``): a numpy scalar of the
+        data's dtype (``numpy.float32`` for float32 data), as scikit-learn's.
     n_iter_ : int or list of int
         Iterations run (1 for the closed form); one per target when ``y`` is 2-D.
     dual_gap_ : float or ndarray of shape (n_targets,)

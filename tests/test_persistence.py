@@ -45,7 +45,7 @@ def test_skops_round_trip_with_exactly_the_listed_types(name, model):
 
 
 def test_a_loaded_stream_continues_exactly():
-    stream = RegularizedRegressor("l1", 0.1).partial_fit(X[:200], y[:200])
+    stream = RegularizedRegressor("l1", 0.1, tol=1e-10).partial_fit(X[:200], y[:200])
     loaded = sio.loads(sio.dumps(stream), trusted=trusted_types(stream))
     loaded.partial_fit(X[200:], y[200:])
     whole = RegularizedRegressor("l1", 0.1, tol=1e-10).fit(X, y)

@@ -176,16 +176,17 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
             start_ws = None
             n_epochs += epochs
             out = w.astype(problem.out_dtype, copy=False)
-            gap = problem.gap(out, k, penalty)
+            if problem.form == "gram" and out.dtype == np.float64:
+                gap = own_gap        # computed from G in float64 already: the same
+            else:
+                gap = problem.gap(out, k, penalty)
             if gap <= tol_abs or own_gap > tol_abs or n_epochs >= max_iter:
                 break
             w = out.astype(problem.dtype)
-        # a last Newton step on the support: always on the Gram form (it costs
-        # O(|A|^3 + p |A|) there), on the rows when a tight tolerance asks for it
-        support = np.count_nonzero(out)
-        if gap > 0.0 and (problem.form == "gram" or (
-                tol_abs <= _TIGHT * problem.zero_objective(k)
-                and _newton_affordable(problem, support))):
+        # a last Newton step on the support when the tolerance was not met, or a
+        # tight one asks for the answer exact to rounding
+        if gap > 0.0 and (gap > tol_abs or tol_abs <= _TIGHT * problem.zero_objective(k)) \
+                and _newton_affordable(problem, np.count_nonzero(out)):
             out, gap = _polish(problem, k, out, gap, penalty, l1, l2)
     except KeyboardInterrupt as exc:
         exc.skreg_coef = w.astype(problem.out_dtype)
@@ -194,7 +195,7 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     return out, max(n_epochs, 1), gap, own_gap, ws
 
 
-# Below this relative tolerance the rows form is finished by a Newton step too.
+# Below this relative tolerance the answer is finished by a Newton step.
 _TIGHT = 1e-8
 # Fresh restarts of the running residual when it drifted from the certificate.
 _REFRESHES = 3
@@ -241,7 +242,8 @@ def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budge
         best = min(best, gap)
         if stalled >= _STALL:
             break
-        score = penalty.subdiff_distance(w.astype(np.float64), -v)
+        score = K.violations(w, np.ascontiguousarray(v, dtype=np.float64), l1, l2,
+                             positive)
         worst = float(score.max()) if score.size else 0.0
         if worst == 0.0 and cold:
             break                           # w = 0 is optimal (alpha >= alpha_max)

@@ -210,6 +210,16 @@ def cd_epoch_gram(Q, grad, w, l1, l2, positive, v):
     return worst
 
 
+@_compile
+def violations(w, v, l1, l2, positive):
+    """Every coordinate's optimality violation at ``w`` given its correlation
+    ``v_j = Xt_j^T r / S`` (what the working sets are grown by)."""
+    out = np.empty(w.shape[0])
+    for j in range(w.shape[0]):
+        out[j] = _violation(w[j], l2[j] * w[j] - v[j], l1[j], positive)
+    return out
+
+
 # ------------------------------------------------------------------- duality gap
 @_compile
 def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
@@ -546,6 +556,99 @@ def cd_solve_gram(Q, grad, w, c, yy, l1, l2, positive, max_epochs, tol_gap, tol_
                     w[:] = wbak
                     grad[:] = gbak
     return epoch, worst, gap
+
+
+# ---------------------------------------------------------------- preparation
+@_compile
+def center_rows(X, sw, unit, center, out):
+    """Centre (around float64 weighted means) and weight the rows of a C-ordered
+    ``X`` into the Fortran-ordered ``out``, in two sweeps over ``X`` (the second
+    transposes 96 rows at a time: measured, half the time of numpy's own
+    transposing copy of a 20000 x 200 design).
+
+    The means are accumulated around a reference row of positive weight, so a
+    column whose values are all equal centres to exact zeros.  Returns the means
+    and the squared norms of the centred, weighted columns (float64).
+    """
+    n, p = X.shape
+    mean = np.zeros(p)
+    if center:
+        r0 = 0
+        while r0 < n - 1 and sw[r0] <= 0.0:
+            r0 += 1
+        total = 0.0
+        for i in range(n):
+            s = np.float64(sw[i])
+            if s == 0.0:
+                continue
+            total += s
+            for j in range(p):
+                mean[j] += s * (np.float64(X[i, j]) - np.float64(X[r0, j]))
+        for j in range(p):
+            mean[j] = np.float64(X[r0, j]) + mean[j] / total
+    # the transposing sweep, a block of rows at a time: each column's slice of the
+    # block is written contiguously while the block stays in cache
+    B = 96
+    if unit:
+        for i0 in range(0, n, B):
+            i1 = min(i0 + B, n)
+            for j in range(p):
+                m = mean[j]
+                for i in range(i0, i1):
+                    out[i, j] = X[i, j] - m
+    else:
+        roots = np.sqrt(sw.astype(np.float64))
+        for i0 in range(0, n, B):
+            i1 = min(i0 + B, n)
+            for j in range(p):
+                m = mean[j]
+                for i in range(i0, i1):
+                    out[i, j] = (X[i, j] - m) * roots[i]
+    return mean, _column_norms(out)
+
+
+@_compile
+def _column_norms(X):
+    """Squared norms of the columns of a Fortran-ordered ``X`` (float64)."""
+    n, p = X.shape
+    out = np.empty(p)
+    for j in range(p):
+        acc = 0.0
+        for i in range(n):
+            acc += np.float64(X[i, j]) * np.float64(X[i, j])
+        out[j] = acc
+    return out
+
+
+@_compile
+def center_columns(X, sw, unit, center, out):
+    """:func:`center_rows` for a Fortran-ordered ``X`` (column by column)."""
+    n, p = X.shape
+    mean = np.zeros(p)
+    norms = np.zeros(p)
+    r0 = 0
+    while r0 < n - 1 and sw[r0] <= 0.0:
+        r0 += 1
+    total = 0.0
+    for i in range(n):
+        total += np.float64(sw[i])
+    for j in range(p):
+        m = 0.0
+        if center:
+            ref = np.float64(X[r0, j])
+            acc = 0.0
+            for i in range(n):
+                acc += np.float64(sw[i]) * (np.float64(X[i, j]) - ref)
+            m = ref + acc / total
+        mean[j] = m
+        sq = 0.0
+        for i in range(n):
+            root = 1.0 if unit else np.sqrt(np.float64(sw[i]))
+            out[i, j] = (np.float64(X[i, j]) - m) * root
+            stored = np.float64(out[i, j])
+            sq += stored * stored
+        norms[j] = sq
+    return mean, norms
 
 
 # -------------------------------------------------- products accumulated in float64
