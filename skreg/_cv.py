@@ -25,8 +25,8 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import validate_data
 
 from ._base import DocLinkMixin
-from ._dask import is_dask_collection
 from ._datafit import prepare_problem
+from ._distributed import is_distributed
 from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_folds
 from ._path import (
     alpha_grid,
@@ -40,7 +40,6 @@ from ._path import (
 from ._penalties import alpha_max
 from ._regressor import RegularizedRegressor, check_finite_model, linear_predict
 from ._solvers import MAX_DIRECT_SPARSE
-from ._spark import is_spark_dataframe
 from ._validation import (
     check_bool,
     restore_on_error,
@@ -410,7 +409,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             The fitted estimator.
         """
         ratios, ratio_list = self._check_params()
-        if is_spark_dataframe(X) or is_dask_collection(X) or is_dask_collection(y):
+        if is_distributed(X, y):
             with restore_on_error(self):        # one pass: fold statistics
                 self._publish_cv(fit_distributed(self, X, y, sample_weight, ratios,
                                                  ratio_list))

@@ -191,38 +191,18 @@ def check_scoring_none(estimator):
 
 def fit_distributed(estimator, X, y, sample_weight, ratios, ratio_list):
     """``RegularizedRegressorCV.fit`` on a Dask or Spark collection."""
-    from ._dask import dask_fold_statistics, is_dask_collection
-    from ._spark import is_spark_dataframe, spark_fold_statistics
+    from ._distributed import fold_statistics, input_attributes
+    from ._spark import is_spark_dataframe
 
     check_scoring_none(estimator)
-    spark = is_spark_dataframe(X)
-    dataframe = spark or hasattr(X, "columns")
+    dataframe = is_spark_dataframe(X) or hasattr(X, "columns")
     kind, spec = resolve_folds(estimator.cv, dataframe=dataframe)
-    if spark:
-        if kind == "labels":
-            raise ValueError("cv=PredefinedSplit(...) gives labels by row position, "
-                             "which a Spark DataFrame does not have: put the labels "
-                             "in a column and pass its name as cv.")
-        result = spark_fold_statistics(X, y, sample_weight, estimator.fit_intercept,
-                                       kind, spec)
-    else:
-        assert is_dask_collection(X) or is_dask_collection(y)
-        result = dask_fold_statistics(X, y, sample_weight, estimator.fit_intercept,
-                                      kind, spec)
-    fold_stats, names, dtype, single = result
+    fold_stats, names, dtype, single = fold_statistics(
+        X, y, sample_weight, estimator.fit_intercept, kind, spec)
     fitted = cv_from_fold_statistics(
         estimator, fold_stats, single, dtype, ratios, ratio_list,
         n_required=spec.n_splits if kind == "hash" else None)
-    return with_feature_names(estimator, fitted, fold_stats.n_features, names)
-
-
-def with_feature_names(estimator, fitted, n_features, names):
-    """Add ``n_features_in_`` (and ``feature_names_in_`` for string column names)."""
-    fitted["n_features_in_"] = n_features
-    if names is not None and all(isinstance(c, str) for c in names):
-        fitted["feature_names_in_"] = np.asarray(names, dtype=object)
-    elif hasattr(estimator, "feature_names_in_"):
-        del estimator.feature_names_in_
+    fitted.update(input_attributes(estimator, fold_stats.n_features, names))
     return fitted
 
 

@@ -10,7 +10,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin
-from ._dask import dask_predict, dask_statistics, is_dask_collection
+from ._distributed import (
+    distributed_predict,
+    input_attributes,
+    is_distributed,
+    statistics,
+)
 from ._datafit import GramProblem, prepare_problem
 from ._penalties import PENALTIES, make_penalty
 from ._solvers import SOLVERS, check_solver, plan, solve
@@ -198,8 +203,9 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         """
         self._check_params()
         with restore_on_error(self):
-            if is_dask_collection(X) or is_dask_collection(y):
-                fitted = self._fit_dask(X, y, sample_weight)
+            if is_distributed(X, y):      # Dask or Spark: statistics where they live
+                fitted = self._fit_statistics(*statistics(X, y, sample_weight,
+                                                          self.fit_intercept))
             else:
                 fitted = self._fit_arrays(X, y, sample_weight)
             self._publish(fitted)
@@ -262,20 +268,14 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         return self._fitted_attributes(result, problem.X_mean, problem.y_mean, single,
                                        dtype, solver)
 
-    def _fit_dask(self, X, y, sample_weight):
-        """``fit`` for dask collections: statistics by dask, the solve here."""
-        stats, names, dtype, single = dask_statistics(X, y, sample_weight,
-                                                      self.fit_intercept)
+    def _fit_statistics(self, stats, names, dtype, single):
+        """``fit`` from the statistics of a Dask or Spark collection."""
         if stats.weight <= 0:
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive.")
         fitted = self._solve_statistics(stats, single, dtype,
                                         warm=self.warm_start and hasattr(self, "coef_"))
-        fitted["n_features_in_"] = stats.xx.shape[0]
-        if names is not None and all(isinstance(c, str) for c in names):
-            fitted["feature_names_in_"] = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        fitted.update(input_attributes(self, stats.xx.shape[0], names))
         return fitted
 
     def _solve_statistics(self, stats, single, dtype, warm):
@@ -465,9 +465,8 @@ def linear_predict(estimator, X):
     Validates ``X`` against the fit; a dask ``X`` gives a lazy dask array.
     """
     check_is_fitted(estimator)
-    if is_dask_collection(X):
-        return dask_predict(X, estimator.coef_, estimator.intercept_,
-                            estimator.n_features_in_)
+    if is_distributed(X):
+        return distributed_predict(estimator, X)
     X = validate_data(
         estimator, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
         reset=False,
