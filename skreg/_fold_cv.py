@@ -95,10 +95,10 @@ def unready_reason(fold_stats, n_required=None):
         return f"cross-validation needs at least 2 folds, the rows have {len(labels)}"
     total = sum(s.weight for s in fold_stats.folds.values())
     for k in labels:
-        w = fold_stats.folds[k].weight
-        if not w > 0:
+        if not fold_stats.folds[k].weight > 0:
             return f"fold {k} has a total sample weight of zero (nothing to score)"
-        if not total - w > 0:
+    for k in labels:
+        if not total - fold_stats.folds[k].weight > 0:
             return f"the rows outside fold {k} have no weight (nothing to train on)"
     return None
 
