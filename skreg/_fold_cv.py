@@ -28,7 +28,6 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.model_selection import PredefinedSplit
-from sklearn.utils.validation import validate_data
 
 from ._datafit import GramProblem, check_no_overflow
 from ._fold_stats import FoldStatistics, check_fold_labels, check_fold_size
@@ -36,7 +35,7 @@ from ._hash_folds import HashKFold
 from ._path import alpha_grid, check_alphas, path_on_problem, problem_xty
 from ._penalties import ElasticNetPenalty
 from ._solvers import plan
-from ._validation import check_sample_weight
+from ._streaming import stream_chunk
 
 _REFIT_ATTRIBUTES = ("coef_", "intercept_", "dual_gap_", "n_iter_")
 # What partial_fit keeps between calls (plain types, for skops).
@@ -222,31 +221,12 @@ def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list)
             "partial_fit only.", UserWarning, stacklevel=4)
     kind, spec = (None, None) if folds is not None else resolve_folds(
         estimator.cv, dataframe=False, partial=True)
-    X, y = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
-                         dtype=[np.float64, np.float32], multi_output=True,
-                         y_numeric=True, reset=first)
-    Y = y[:, None] if y.ndim == 1 else y
-    sw = np.ones(X.shape[0]) if sample_weight is None else check_sample_weight(
-        sample_weight, X.shape[0], np.float64)
+    stream = None if first else (estimator._fold_stats, estimator._fold_stats_single,
+                                 estimator._fold_stats_dtype)
+    X, y, Y, sw, stats, single, dtype = stream_chunk(estimator, X, y, sample_weight,
+                                                     stream, FoldStatistics)
     labels = (check_fold_labels(folds, X.shape[0]) if folds is not None
               else spec.fold_labels(X, y))
-    if first:
-        stats = FoldStatistics(X.shape[1], Y.shape[1], estimator.fit_intercept)
-        single, dtype = y.ndim == 1, X.dtype.name
-    else:
-        stats = FoldStatistics.from_state(estimator._fold_stats)
-        single, dtype = estimator._fold_stats_single, estimator._fold_stats_dtype
-        if Y.shape[1] != stats.n_targets or (y.ndim == 1) != single:
-            raise ValueError(f"y has {Y.shape[1]} target(s) but earlier chunks had "
-                             f"{stats.n_targets}; every chunk must have the same "
-                             "targets.")
-        if stats.fit_intercept != estimator.fit_intercept:
-            raise ValueError("fit_intercept changed between calls to partial_fit; the "
-                             "statistics were accumulated with "
-                             f"fit_intercept={stats.fit_intercept}.")
-    if X.shape[1] != stats.n_features:      # (n_features_in_ is unset until fitted)
-        raise ValueError(f"X has {X.shape[1]} features, but RegularizedRegressorCV is "
-                         f"expecting {stats.n_features} features as input.")
     stats.update(X, Y, sw, labels)
     fitted = dict(_fold_stats=stats.state(), _fold_stats_single=single,
                   _fold_stats_dtype=dtype)
@@ -258,10 +238,6 @@ def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list)
             f"{'not fitted yet' if not hasattr(estimator, 'coef_') else 'unchanged'}; "
             "the statistics of the chunk are kept, and the next chunks can complete "
             "the folds.", UserWarning, stacklevel=4)
-        if not hasattr(estimator, "coef_"):     # not fitted: nothing to validate against
-            for name in ("n_features_in_", "feature_names_in_"):
-                if hasattr(estimator, name):
-                    delattr(estimator, name)
         return fitted
     fitted.update(cv_from_fold_statistics(estimator, stats, single, np.dtype(dtype),
                                           ratios, ratio_list, n_required))

@@ -19,7 +19,7 @@ from ._distributed import (
 from ._datafit import GramProblem, prepare_problem
 from ._penalties import PENALTIES, make_penalty
 from ._solvers import SOLVERS, check_solver, plan, solve
-from ._streaming import SufficientStatistics, check_size
+from ._streaming import SufficientStatistics, check_size, stream_chunk
 from ._validation import (
     check_bool,
     restore_on_error,
@@ -392,30 +392,10 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
             n_targets = 1 if np.ndim(y) == 1 else np.shape(y)[1]
             if n_features is not None:
                 check_size(n_features, n_targets)
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            multi_output=True, y_numeric=True, reset=first,
-        )
-        Y = y[:, None] if y.ndim == 1 else y
-        sw = check_sample_weight(sample_weight, X.shape[0], np.float64) \
-            if sample_weight is not None else np.ones(X.shape[0])
-        if first:
-            stats = SufficientStatistics(X.shape[1], Y.shape[1], self.fit_intercept)
-            single, dtype = y.ndim == 1, X.dtype.name
-        else:
-            stats = SufficientStatistics.from_state(self._stats)
-            single, dtype = self._stats_single, self._stats_dtype
-            if Y.shape[1] != stats.xy.shape[1] or (y.ndim == 1) != single:
-                raise ValueError(
-                    f"y has {Y.shape[1]} target(s) but earlier chunks had "
-                    f"{stats.xy.shape[1]}; every chunk must have the same targets."
-                )
-            if stats.fit_intercept != self.fit_intercept:
-                raise ValueError(
-                    "fit_intercept changed between calls to partial_fit; the "
-                    "statistics were accumulated with "
-                    f"fit_intercept={stats.fit_intercept}."
-                )
+        stream = None if first else (self._stats, self._stats_single,
+                                     self._stats_dtype)
+        X, y, Y, sw, stats, single, dtype = stream_chunk(
+            self, X, y, sample_weight, stream, SufficientStatistics)
         stats.update(X, Y, sw)
         if stats.weight <= 0:
             raise ValueError("sample_weight must not be all zero: its sum must be "
@@ -464,7 +444,7 @@ def linear_predict(estimator, X):
 
     Validates ``X`` against the fit; a dask ``X`` gives a lazy dask array.
     """
-    check_is_fitted(estimator)
+    check_is_fitted(estimator, "coef_")     # (a partial_fit may not have fitted yet)
     if is_distributed(X):
         return distributed_predict(estimator, X)
     X = validate_data(

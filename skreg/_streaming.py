@@ -21,7 +21,10 @@ as :class:`~skreg._datafit.GramProblem` (what ``fit`` uses for tall data).
 import numpy as np
 import scipy.sparse as sp
 
+from sklearn.utils.validation import validate_data
+
 from ._datafit import _ROW_BLOCK, weighted_mean64
+from ._validation import check_sample_weight
 
 # Refuse to keep more than this many float64 entries (8 GB).
 MAX_ENTRIES = 1_000_000_000
@@ -84,6 +87,10 @@ class SufficientStatistics:
         self.yy = np.zeros(n_targets)
 
     _FIELDS = ("n_samples", "weight", "x_mean", "y_mean", "xx", "xy", "yy")
+
+    @property
+    def n_targets(self):
+        return self.xy.shape[1]
 
     def state(self):
         """The statistics as a dict of plain numbers and arrays (copies).
@@ -262,3 +269,39 @@ class SufficientStatistics:
             offset = self.y_mean - b - W @ self.x_mean
             sse = sse + self.weight * offset**2
         return np.maximum(sse, 0.0)
+
+
+def stream_chunk(estimator, X, y, sample_weight, stream, kind):
+    """Validate a ``partial_fit`` chunk against the stream it continues.
+
+    ``stream`` is None for the first chunk, else ``(state, single, dtype)`` as
+    kept by the estimator; ``kind`` the statistics class (``state`` is its
+    :meth:`state`).  Returns ``(X, y, Y, sw, stats, single, dtype)``: the
+    validated chunk (``Y`` 2-D, ``sw`` float64) and the stream's statistics so
+    far (new and empty for the first chunk).  A ``ValueError`` when the chunk's
+    targets or ``fit_intercept`` differ from the stream's.
+    """
+    first = stream is None
+    X, y = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
+                         dtype=[np.float64, np.float32], multi_output=True,
+                         y_numeric=True, reset=first)
+    Y = y[:, None] if y.ndim == 1 else y
+    sw = check_sample_weight(sample_weight, X.shape[0], np.float64) \
+        if sample_weight is not None else np.ones(X.shape[0])
+    if first:
+        stats = kind(X.shape[1], Y.shape[1], estimator.fit_intercept)
+        return X, y, Y, sw, stats, y.ndim == 1, X.dtype.name
+    state, single, dtype = stream
+    stats = kind.from_state(state)
+    if Y.shape[1] != stats.n_targets or (y.ndim == 1) != single:
+        raise ValueError(
+            f"y has {Y.shape[1]} target(s) but earlier chunks had "
+            f"{stats.n_targets}; every chunk must have the same targets."
+        )
+    if stats.fit_intercept != estimator.fit_intercept:
+        raise ValueError(
+            "fit_intercept changed between calls to partial_fit; the "
+            "statistics were accumulated with "
+            f"fit_intercept={stats.fit_intercept}."
+        )
+    return X, y, Y, sw, stats, single, dtype

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import ElasticNetCV, LassoCV
 from sklearn.model_selection import PredefinedSplit
 
@@ -224,7 +224,9 @@ def test_partial_fit_waits_for_complete_folds_and_keeps_the_rows():
     est = RegularizedRegressorCV("l1", alphas=5)
     with pytest.warns(UserWarning, match="at least 2 folds.*not fitted yet"):
         est.partial_fit(X[:300], y[:300], folds=folds[:300])
-    assert not hasattr(est, "coef_") and not hasattr(est, "n_features_in_")
+    assert not hasattr(est, "coef_") and est.n_features_in_ == 5
+    with pytest.raises(NotFittedError):
+        est.predict(X)
     est.partial_fit(X[300:], y[300:], folds=folds[300:])
     ref = RegularizedRegressorCV("l1", alphas=5, cv=PredefinedSplit(folds)).fit(X, y)
     _assert_same_cv(est, ref)
