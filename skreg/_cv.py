@@ -221,9 +221,14 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         generated grid.  For ``"l2"``, the top of the grid shrinks every
         least-squares component to ``eps`` of its value and the bottom keeps
         ``1 - eps`` of each.
-    cv : int, cross-validation generator, iterable or None, default=5
+    cv : int, str, cross-validation generator, iterable or None, default=5
         As in scikit-learn (``KFold`` for an int).  None: leave-one-out for
-        ``"l2"`` (efficient, from one SVD), 5-fold otherwise.
+        ``"l2"`` (efficient, from one SVD), 5-fold otherwise.  For a Dask or
+        Spark collection and in :meth:`partial_fit`, which read each row once
+        (see the user guide, "Cross-validation in one pass"): an int is
+        :class:`HashKFold` with that many folds (None: 5), a ``HashKFold`` its
+        own folds, a ``PredefinedSplit`` its labels (dask arrays), and a str
+        names a DataFrame's column of integer fold labels.
     scoring : str, callable or None, default=None
         None: the weighted mean squared error on each test fold (lower is
         better); otherwise a scikit-learn regression scorer (higher is better),
@@ -393,11 +398,14 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+            Training data.  A dask array or DataFrame, or a Spark DataFrame, is
+            cross-validated in one pass from the statistics of its folds.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
+            Targets; with a Spark (or dask) DataFrame ``X``, the name of its
+            target column.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, used in every fit and in every test-fold score.
+            Sample weights, used in every fit and in every test-fold score; with
+            a Spark (or dask) DataFrame ``X``, the name of a column.
         **params : dict
             Metadata for the cross-validation splitter, such as ``groups`` for
             :class:`~sklearn.model_selection.GroupKFold`.  With metadata routing
@@ -659,6 +667,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
-            array or DataFrame.
+            array or DataFrame; for a Spark DataFrame, the DataFrame with a
+            ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)

@@ -190,11 +190,15 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; CSR and CSC matrices are used without densifying.
-            float32 data are fitted in float32.
+            float32 data are fitted in float32.  A dask array or DataFrame, or a
+            Spark DataFrame, is reduced to its sufficient statistics where it
+            lives (see the user guide).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
+            Targets; with a Spark (or dask) DataFrame ``X``, the name of its
+            target column.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights ``s``; an integer weight equals repeating the row.
+            With a Spark (or dask) DataFrame ``X``, the name of a column.
 
         Returns
         -------
@@ -417,7 +421,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
-            array or DataFrame.
+            array or DataFrame; for a Spark DataFrame, the DataFrame with a
+            ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)
 
