@@ -5,6 +5,7 @@ drop into any scikit-learn ``Pipeline``, ``GridSearchCV`` or ``SelectFromModel``
 """
 
 from ._cv import RegularizedRegressorCV
+from ._hash_folds import HashKFold
 from ._mlp_classifier import DropoutMLPClassifier
 from ._mlp_regressor import DropoutMLPRegressor
 from ._path import regularization_path
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DropoutMLPClassifier",
     "DropoutMLPRegressor",
+    "HashKFold",
     "RegularizedRegressor",
     "RegularizedRegressorCV",
     "regularization_path",
@@ -25,7 +27,7 @@ __all__ = [
 
 # Public class paths (pickle, skops.io, the HTML repr's documentation link):
 # skreg.RegularizedRegressor, not the private module it is defined in.
-for _cls in (DropoutMLPClassifier, DropoutMLPRegressor, RegularizedRegressor,
+for _cls in (DropoutMLPClassifier, DropoutMLPRegressor, HashKFold, RegularizedRegressor,
              RegularizedRegressorCV):
     _cls.__module__ = __name__
 del _cls

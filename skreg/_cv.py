@@ -26,6 +26,8 @@ from sklearn.utils.validation import validate_data
 
 from ._base import DocLinkMixin
 from ._datafit import prepare_problem
+from ._distributed import is_distributed
+from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_folds
 from ._path import (
     alpha_grid,
     check_alphas,
@@ -219,9 +221,14 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         generated grid.  For ``"l2"``, the top of the grid shrinks every
         least-squares component to ``eps`` of its value and the bottom keeps
         ``1 - eps`` of each.
-    cv : int, cross-validation generator, iterable or None, default=5
+    cv : int, str, cross-validation generator, iterable or None, default=5
         As in scikit-learn (``KFold`` for an int).  None: leave-one-out for
-        ``"l2"`` (efficient, from one SVD), 5-fold otherwise.
+        ``"l2"`` (efficient, from one SVD), 5-fold otherwise.  For a Dask or
+        Spark collection and in :meth:`partial_fit`, which read each row once
+        (see the user guide, "Cross-validation in one pass"): an int is
+        :class:`HashKFold` with that many folds (None: 5), a ``HashKFold`` its
+        own folds, a ``PredefinedSplit`` its labels (dask arrays), and a str
+        names a DataFrame's column of integer fold labels.
     scoring : str, callable or None, default=None
         None: the weighted mean squared error on each test fold (lower is
         better); otherwise a scikit-learn regression scorer (higher is better),
@@ -391,11 +398,14 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+            Training data.  A dask array or DataFrame, or a Spark DataFrame, is
+            cross-validated in one pass from the statistics of its folds.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
+            Targets; with a Spark (or dask) DataFrame ``X``, the name of its
+            target column.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, used in every fit and in every test-fold score.
+            Sample weights, used in every fit and in every test-fold score; with
+            a Spark (or dask) DataFrame ``X``, the name of a column.
         **params : dict
             Metadata for the cross-validation splitter, such as ``groups`` for
             :class:`~sklearn.model_selection.GroupKFold`.  With metadata routing
@@ -407,9 +417,56 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             The fitted estimator.
         """
         ratios, ratio_list = self._check_params()
+        if is_distributed(X, y):
+            with restore_on_error(self):        # one pass: fold statistics
+                self._publish_cv(fit_distributed(self, X, y, sample_weight, ratios,
+                                                 ratio_list))
+            return self
         split_params = self._split_params(params)
         with restore_on_error(self):
             return self._fit(X, y, sample_weight, ratios, ratio_list, split_params)
+
+    def partial_fit(self, X, y, sample_weight=None, folds=None):
+        """Add a chunk of rows and cross-validate again on all the rows seen so far.
+
+        Keeps the sufficient statistics of every fold (float64, O(n_folds *
+        n_features^2) memory whatever the number of rows) and runs the whole
+        cross-validation and refit from them: after any number of chunks the
+        model equals :meth:`fit` with ``cv=PredefinedSplit(labels)`` on all the
+        rows seen, up to rounding.  Each call costs one pass over the chunk
+        plus the paths of every fold on ``n_features x n_features`` statistics,
+        so send chunks as large as memory allows.  Only ``scoring=None`` (mean
+        squared error) can be computed from statistics.
+
+        Until every fold has rows to train on and to score (at least two folds,
+        and every fold of a hash), a ``UserWarning`` says so and only the
+        statistics are kept.  A ``partial_fit`` after ``fit`` starts a new
+        stream, and warns that it does.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Its sample weights.
+        folds : array-like of int of shape (n_samples,), default=None
+            The fold of each row of the chunk (``-1``: never in a test fold, as
+            in :class:`~sklearn.model_selection.PredefinedSplit`).  None: folds
+            by :class:`~skreg.HashKFold`, with ``n_splits=cv`` for an int ``cv``
+            (5 for None), or ``cv`` itself when it is a ``HashKFold``.
+
+        Returns
+        -------
+        self : RegularizedRegressorCV
+            The updated estimator.
+        """
+        ratios, ratio_list = self._check_params()
+        with restore_on_error(self):
+            self._publish_cv(partial_fit_folds(self, X, y, sample_weight, folds,
+                                               ratios, ratio_list), stream=True)
+        return self
 
     def _fit(self, X, y, sample_weight, ratios, ratio_list, split_params):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
@@ -447,38 +504,66 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             table = np.array([r[0] for r in results]).reshape(len(ratios), len(folds), -1)
             table = np.swapaxes(table, 1, 2)          # (n_ratios, n_alphas, n_folds)
             mse_path = table
-        if n_unconverged:
-            warnings.warn(
-                f"RegularizedRegressorCV: {n_unconverged} of {n_fits} (fold, alpha"
-                f"{', l1_ratio' if len(ratios) > 1 else ''}) fits did not reach a "
-                f"duality gap of tol * F(0) within max_iter={self.max_iter} "
-                "iterations, so their test scores are those of unconverged models. "
-                "Increase max_iter or loosen tol.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        self._warn_unconverged(n_unconverged, n_fits, len(ratios))
+        fitted, rho, path = self._choose(
+            grids, table, mse_path if (ratio_list or loo) else mse_path[0], ratio_list,
+            ratios, scorer, generated=isinstance(alphas, Integral),
+            xty=lambda: weighted_xty(X, Y, sw, self.fit_intercept),
+            n_weight=float(sw.sum(dtype=np.float64)))
+        fitted.update(self._refit(X, Y, sw, single, rho, path, sample_weight))
+        self._publish_cv(fitted)
+        return self
 
+    def _warn_unconverged(self, n_unconverged, n_fits, n_ratios):
+        """One ``ConvergenceWarning`` counting the fold fits that did not converge."""
+        if not n_unconverged:
+            return
+        warnings.warn(
+            f"RegularizedRegressorCV: {n_unconverged} of {n_fits} (fold, alpha"
+            f"{', l1_ratio' if n_ratios > 1 else ''}) fits did not reach a "
+            f"duality gap of tol * F(0) within max_iter={self.max_iter} "
+            "iterations, so their test scores are those of unconverged models. "
+            "Increase max_iter or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+    def _choose(self, grids, table, mse_path, ratio_list, ratios, scorer, generated,
+                xty, n_weight):
+        """Pick the best point of the score ``table`` (n_ratios, n_alphas, n_folds).
+
+        Ties go to the larger ``alpha``; a warning when the choice is an end of
+        the grid that is not a limit (``xty()``: the centred ``X^T diag(s) y`` of
+        all the data, ``n_weight``: ``S``).  Returns the fitted attributes of the
+        choice, its ``rho``, and the grid down to the chosen ``alpha`` (the path
+        the refit follows).
+        """
         mean = table.mean(axis=2)
         best = np.argmin(mean) if scorer is None else np.argmax(mean)
         i_ratio, i_alpha = np.unravel_index(best, mean.shape)
         grid = grids[i_ratio]
         rho = float(ratios[i_ratio])
-        self._warn_at_edge(i_alpha, grid, rho, X, Y, sw, generated=isinstance(
-            alphas, Integral))
+        self._warn_at_edge(i_alpha, grid, rho, xty, n_weight, generated)
         fitted = dict(alpha_=float(grid[i_alpha]), l1_ratio_=rho,
                       alphas_=np.array(grids) if ratio_list else grids[0])
         if scorer is None:
-            fitted["mse_path_"] = mse_path if (ratio_list or loo) else mse_path[0]
+            fitted["mse_path_"] = mse_path
         else:
             fitted["score_path_"] = table if ratio_list else table[0]
-        fitted.update(self._refit(X, Y, sw, single, rho, grid[:i_alpha + 1],
-                                  sample_weight))
-        for stale in ("mse_path_", "score_path_"):
-            if stale not in fitted and hasattr(self, stale):
+        return fitted, rho, grid[:i_alpha + 1]
+
+    def _publish_cv(self, fitted, stream=False):
+        """Set the fitted attributes together (dropping a stale score path, and
+        the statistics of a ``partial_fit`` stream unless ``stream``)."""
+        if "alpha_" in fitted:
+            for stale in ("mse_path_", "score_path_"):
+                if stale not in fitted and hasattr(self, stale):
+                    delattr(self, stale)
+        for stale in () if stream else _STREAM:
+            if hasattr(self, stale):
                 delattr(self, stale)
         for name, value in fitted.items():
             setattr(self, name, value)
-        return self
 
     def _grid(self, X, Y, sw, rho, alphas):
         """The alpha grid of ``rho`` computed on all the data (or the given one)."""
@@ -495,7 +580,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         return alpha_grid(None, problem.n_weight, 0.0, alphas, self.eps,
                           spectrum=problem.spectrum_bounds())
 
-    def _warn_at_edge(self, index, grid, rho, X, Y, sw, generated):
+    def _warn_at_edge(self, index, grid, rho, xty, n_weight, generated):
         """Warn when the chosen alpha is an end of the grid that is not a limit.
 
         The generated L2 grid ends where the fit is essentially zero and
@@ -508,10 +593,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             return
         if rho == 0 and generated:
             return
-        if index == 0 and rho > 0:
-            Xty = weighted_xty(X, Y, sw, self.fit_intercept)
-            if grid[0] >= alpha_max(Xty, float(sw.sum(dtype=np.float64)), rho,
-                                    self.positive) * (1 - 1e-12):
+        if index == 0 and rho > 0:     # xty(): the centred X^T diag(s) y of all data
+            if grid[0] >= alpha_max(xty(), n_weight, rho, self.positive) * (1 - 1e-12):
                 return
         side = "largest" if index == 0 else "smallest"
         hint = ("a larger largest alpha" if index == 0 else
@@ -521,7 +604,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             f"{side} alpha of the grid, so the optimum may lie outside the grid; "
             f"try {hint}.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
     def _refit(self, X, Y, sw, single, rho, grid, sample_weight):
@@ -531,20 +614,31 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         warm starts, which reaches a small ``alpha`` far more reliably than a
         cold start.
         """
-        alpha = float(grid[-1])
         if rho == 0.0 and not self.positive:
-            model = RegularizedRegressor(
-                penalty="l2", alpha=alpha, fit_intercept=self.fit_intercept,
-                max_iter=self.max_iter, tol=self.tol,
-            ).fit(X, Y[:, 0] if single else Y, sample_weight=sample_weight)
-            return dict(coef_=model.coef_, intercept_=model.intercept_,
-                        dual_gap_=model.dual_gap_, n_iter_=model.n_iter_)
+            model = self._l2_refit_model(grid[-1]).fit(X, Y[:, 0] if single else Y,
+                                                       sample_weight=sample_weight)
+            return {name: getattr(model, name) for name in _REFIT_ATTRIBUTES}
         problem, solver = prepare_path_problem(X, Y, sw, self.fit_intercept, rho,
                                                self.positive, len(grid))
+        return self._refit_path(problem, solver, rho, grid, X.dtype, single)
+
+    def _l2_refit_model(self, alpha):
+        """The :class:`RegularizedRegressor` that refits an L2 choice (closed form)."""
+        return RegularizedRegressor(penalty="l2", alpha=float(alpha),
+                                    fit_intercept=self.fit_intercept,
+                                    max_iter=self.max_iter, tol=self.tol)
+
+    def _refit_path(self, problem, solver, rho, grid, dtype, single):
+        """Follow the path of the prepared ``problem`` down to ``grid[-1]``.
+
+        Returns the fitted attributes; a ``ConvergenceWarning`` when the last fit
+        did not converge.
+        """
+        alpha = float(grid[-1])
         coefs, gaps, n_iters, _ = path_on_problem(problem, solver, rho, grid,
                                                   self.positive, self.tol, self.max_iter)
-        coef, gap = coefs[-1].astype(X.dtype, copy=False), gaps[-1]
-        intercept = (problem.y_mean - coef @ problem.X_mean).astype(X.dtype, copy=False)
+        coef, gap = coefs[-1].astype(dtype, copy=False), gaps[-1]
+        intercept = (problem.y_mean - coef @ problem.X_mean).astype(dtype, copy=False)
         check_finite_model(coef, intercept)
         limit = [self.tol * problem.zero_objective(k) for k in range(problem.n_targets)]
         if np.any(gap > np.array(limit)):
@@ -553,7 +647,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
                 f"converge (duality gap {gap.max():.3g} above tol * F(0) after "
                 f"max_iter={self.max_iter}). Increase max_iter or loosen tol.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         if single:
             return dict(coef_=coef[0], intercept_=intercept[0],
@@ -573,6 +667,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
-            array or DataFrame.
+            array or DataFrame; for a Spark DataFrame, the DataFrame with a
+            ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)

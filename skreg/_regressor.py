@@ -10,11 +10,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin
-from ._dask import dask_predict, dask_statistics, is_dask_collection
+from ._distributed import (
+    distributed_predict,
+    input_attributes,
+    is_distributed,
+    statistics,
+)
 from ._datafit import GramProblem, prepare_problem
 from ._penalties import PENALTIES, make_penalty
 from ._solvers import SOLVERS, check_solver, plan, solve
-from ._streaming import SufficientStatistics, check_size
+from ._streaming import SufficientStatistics, check_size, stream_chunk
 from ._validation import (
     check_bool,
     restore_on_error,
@@ -185,11 +190,15 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; CSR and CSC matrices are used without densifying.
-            float32 data are fitted in float32.
+            float32 data are fitted in float32.  A dask array or DataFrame, or a
+            Spark DataFrame, is reduced to its sufficient statistics where it
+            lives (see the user guide).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
+            Targets; with a Spark (or dask) DataFrame ``X``, the name of its
+            target column.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights ``s``; an integer weight equals repeating the row.
+            With a Spark (or dask) DataFrame ``X``, the name of a column.
 
         Returns
         -------
@@ -198,8 +207,9 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         """
         self._check_params()
         with restore_on_error(self):
-            if is_dask_collection(X) or is_dask_collection(y):
-                fitted = self._fit_dask(X, y, sample_weight)
+            if is_distributed(X, y):      # Dask or Spark: statistics where they live
+                fitted = self._fit_statistics(*statistics(X, y, sample_weight,
+                                                          self.fit_intercept))
             else:
                 fitted = self._fit_arrays(X, y, sample_weight)
             self._publish(fitted)
@@ -262,20 +272,14 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         return self._fitted_attributes(result, problem.X_mean, problem.y_mean, single,
                                        dtype, solver)
 
-    def _fit_dask(self, X, y, sample_weight):
-        """``fit`` for dask collections: statistics by dask, the solve here."""
-        stats, names, dtype, single = dask_statistics(X, y, sample_weight,
-                                                      self.fit_intercept)
+    def _fit_statistics(self, stats, names, dtype, single):
+        """``fit`` from the statistics of a Dask or Spark collection."""
         if stats.weight <= 0:
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive.")
         fitted = self._solve_statistics(stats, single, dtype,
                                         warm=self.warm_start and hasattr(self, "coef_"))
-        fitted["n_features_in_"] = stats.xx.shape[0]
-        if names is not None and all(isinstance(c, str) for c in names):
-            fitted["feature_names_in_"] = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        fitted.update(input_attributes(self, stats.xx.shape[0], names))
         return fitted
 
     def _solve_statistics(self, stats, single, dtype, warm):
@@ -392,30 +396,10 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
             n_targets = 1 if np.ndim(y) == 1 else np.shape(y)[1]
             if n_features is not None:
                 check_size(n_features, n_targets)
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            multi_output=True, y_numeric=True, reset=first,
-        )
-        Y = y[:, None] if y.ndim == 1 else y
-        sw = check_sample_weight(sample_weight, X.shape[0], np.float64) \
-            if sample_weight is not None else np.ones(X.shape[0])
-        if first:
-            stats = SufficientStatistics(X.shape[1], Y.shape[1], self.fit_intercept)
-            single, dtype = y.ndim == 1, X.dtype.name
-        else:
-            stats = SufficientStatistics.from_state(self._stats)
-            single, dtype = self._stats_single, self._stats_dtype
-            if Y.shape[1] != stats.xy.shape[1] or (y.ndim == 1) != single:
-                raise ValueError(
-                    f"y has {Y.shape[1]} target(s) but earlier chunks had "
-                    f"{stats.xy.shape[1]}; every chunk must have the same targets."
-                )
-            if stats.fit_intercept != self.fit_intercept:
-                raise ValueError(
-                    "fit_intercept changed between calls to partial_fit; the "
-                    "statistics were accumulated with "
-                    f"fit_intercept={stats.fit_intercept}."
-                )
+        stream = None if first else (self._stats, self._stats_single,
+                                     self._stats_dtype)
+        X, y, Y, sw, stats, single, dtype = stream_chunk(
+            self, X, y, sample_weight, stream, SufficientStatistics)
         stats.update(X, Y, sw)
         if stats.weight <= 0:
             raise ValueError("sample_weight must not be all zero: its sum must be "
@@ -437,7 +421,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
-            array or DataFrame.
+            array or DataFrame; for a Spark DataFrame, the DataFrame with a
+            ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)
 
@@ -464,10 +449,9 @@ def linear_predict(estimator, X):
 
     Validates ``X`` against the fit; a dask ``X`` gives a lazy dask array.
     """
-    check_is_fitted(estimator)
-    if is_dask_collection(X):
-        return dask_predict(X, estimator.coef_, estimator.intercept_,
-                            estimator.n_features_in_)
+    check_is_fitted(estimator, "coef_")     # (a partial_fit may not have fitted yet)
+    if is_distributed(X):
+        return distributed_predict(estimator, X)
     X = validate_data(
         estimator, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
         reset=False,

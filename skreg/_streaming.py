@@ -21,7 +21,10 @@ as :class:`~skreg._datafit.GramProblem` (what ``fit`` uses for tall data).
 import numpy as np
 import scipy.sparse as sp
 
+from sklearn.utils.validation import validate_data
+
 from ._datafit import _ROW_BLOCK, weighted_mean64
+from ._validation import check_sample_weight
 
 # Refuse to keep more than this many float64 entries (8 GB).
 MAX_ENTRIES = 1_000_000_000
@@ -84,6 +87,10 @@ class SufficientStatistics:
         self.yy = np.zeros(n_targets)
 
     _FIELDS = ("n_samples", "weight", "x_mean", "y_mean", "xx", "xy", "yy")
+
+    @property
+    def n_targets(self):
+        return self.xy.shape[1]
 
     def state(self):
         """The statistics as a dict of plain numbers and arrays (copies).
@@ -178,3 +185,123 @@ class SufficientStatistics:
     def update(self, X, Y, sw):
         """Merge a chunk: ``X`` (dense or sparse), ``Y`` (n, n_targets), weights."""
         return self.merge(SufficientStatistics.from_chunk(X, Y, sw, self.fit_intercept))
+
+    def copy(self):
+        """An independent copy."""
+        return SufficientStatistics.from_state(self.state())
+
+    def downdate(self, other):
+        """Remove the rows ``other`` (a subset of ``self``'s rows); return self.
+
+        The exact inverse of :meth:`merge`: with ``T`` the statistics of all the
+        rows, ``B = other`` and ``A`` the rest, ``S_A = S_T - S_B``,
+        ``delta = mu_B - mu_T``, ``mu_A = mu_T - (S_B / S_A) delta`` and
+
+        ``M_A = M_T - M_B - (S_B S_T / S_A) delta delta^T``
+
+        (and the same for ``M_xy`` and ``M_yy``), so ``A.merge(B)`` gives ``T``
+        back up to rounding.  The rounding of the subtraction is relative to
+        ``M_T``: a diagonal entry that comes out negative (a column that is
+        constant on the remaining rows) is set to zero, as it is in exact
+        arithmetic.  When no weight remains, the result is empty (weight 0).
+        """
+        self.n_samples -= other.n_samples
+        w_t, w_b = self.weight, other.weight
+        if w_b == 0.0:
+            return self
+        w_a = w_t - w_b
+        if not w_a > 1e-12 * w_t:
+            empty = SufficientStatistics(self.xx.shape[0], self.xy.shape[1],
+                                         self.fit_intercept)
+            n_samples = self.n_samples
+            self.__dict__.update(empty.__dict__)
+            self.n_samples = n_samples
+            return self
+        self.xx -= other.xx
+        self.xy -= other.xy
+        self.yy -= other.yy
+        if self.fit_intercept:
+            dx = other.x_mean - self.x_mean
+            dy = other.y_mean - self.y_mean
+            f = w_b * w_t / w_a
+            self.xx -= f * np.outer(dx, dx)
+            self.xy -= f * np.outer(dx, dy)
+            self.yy -= f * dy**2
+            self.x_mean -= dx * (w_b / w_a)
+            self.y_mean -= dy * (w_b / w_a)
+        diag = np.einsum("ii->i", self.xx)
+        np.maximum(diag, 0.0, out=diag)
+        np.maximum(self.yy, 0.0, out=self.yy)
+        self.weight = w_a
+        return self
+
+    def squared_error(self, coef, intercept):
+        """Weighted sums of squared residuals ``sum_i s_i (y_ik - x_i w - b_k)^2``.
+
+        A quadratic form in the statistics alone: with the centred moments,
+
+        ``SSE_k = M_yy - 2 w^T M_xy + w^T M_xx w + S (ybar - b - mu^T w)^2``
+
+        (the cross terms vanish because the centred rows sum to zero).  Without
+        an intercept the moments are raw and ``b`` must be zero.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (..., n_targets, n_features)
+            Coefficients, any leading dimensions (for example one per alpha).
+        intercept : ndarray of shape (..., n_targets)
+            Intercepts.
+
+        Returns
+        -------
+        sse : ndarray of shape (..., n_targets)
+            In float64; never negative (rounding is clipped at zero).
+        """
+        W = np.asarray(coef, dtype=np.float64)
+        b = np.asarray(intercept, dtype=np.float64)
+        if not self.fit_intercept and np.any(b != 0):
+            raise ValueError("Statistics kept without an intercept (raw moments) "
+                             "score only models with a zero intercept.")
+        quad = np.einsum("...j,...j->...", W @ self.xx, W)
+        lin = np.einsum("...kj,jk->...k", W, self.xy)
+        sse = self.yy - 2.0 * lin + quad
+        if self.fit_intercept:
+            offset = self.y_mean - b - W @ self.x_mean
+            sse = sse + self.weight * offset**2
+        return np.maximum(sse, 0.0)
+
+
+def stream_chunk(estimator, X, y, sample_weight, stream, kind):
+    """Validate a ``partial_fit`` chunk against the stream it continues.
+
+    ``stream`` is None for the first chunk, else ``(state, single, dtype)`` as
+    kept by the estimator; ``kind`` the statistics class (``state`` is its
+    :meth:`state`).  Returns ``(X, y, Y, sw, stats, single, dtype)``: the
+    validated chunk (``Y`` 2-D, ``sw`` float64) and the stream's statistics so
+    far (new and empty for the first chunk).  A ``ValueError`` when the chunk's
+    targets or ``fit_intercept`` differ from the stream's.
+    """
+    first = stream is None
+    X, y = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
+                         dtype=[np.float64, np.float32], multi_output=True,
+                         y_numeric=True, reset=first)
+    Y = y[:, None] if y.ndim == 1 else y
+    sw = check_sample_weight(sample_weight, X.shape[0], np.float64) \
+        if sample_weight is not None else np.ones(X.shape[0])
+    if first:
+        stats = kind(X.shape[1], Y.shape[1], estimator.fit_intercept)
+        return X, y, Y, sw, stats, y.ndim == 1, X.dtype.name
+    state, single, dtype = stream
+    stats = kind.from_state(state)
+    if Y.shape[1] != stats.n_targets or (y.ndim == 1) != single:
+        raise ValueError(
+            f"y has {Y.shape[1]} target(s) but earlier chunks had "
+            f"{stats.n_targets}; every chunk must have the same targets."
+        )
+    if stats.fit_intercept != estimator.fit_intercept:
+        raise ValueError(
+            "fit_intercept changed between calls to partial_fit; the "
+            "statistics were accumulated with "
+            f"fit_intercept={stats.fit_intercept}."
+        )
+    return X, y, Y, sw, stats, single, dtype

@@ -22,9 +22,14 @@ from _objective import objective  # noqa: E402
 from joblib import parallel_backend  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.model_selection import GridSearchCV, PredefinedSplit  # noqa: E402
 
-from skreg import DropoutMLPClassifier, RegularizedRegressor  # noqa: E402
+from skreg import (  # noqa: E402
+    DropoutMLPClassifier,
+    HashKFold,
+    RegularizedRegressor,
+    RegularizedRegressorCV,
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +133,66 @@ def test_mlp_partial_fit_under_dask_ml_incremental(client):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     assert inc.estimator_.t_ == 3 * len(y)
     assert inc.score(Xd, yd) > 0.85
+
+
+# ------------------------------------------------ one-pass CV from fold statistics
+CV_ATTRIBUTES = ("alphas_", "mse_path_", "alpha_", "coef_", "intercept_")
+
+
+@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 0.5), ("l2", 0.5),
+                                               ("elasticnet", [0.4, 0.9])])
+def test_dask_cv_equals_in_memory_cv_with_predefined_split(client, penalty, l1_ratio):
+    X, y, sw = _data(4000, 12, seed=3)
+    folds = np.random.default_rng(3).integers(-1, 4, len(y))
+    kw = dict(alphas=12, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000)
+    ref = RegularizedRegressorCV(penalty, cv=PredefinedSplit(folds), **kw).fit(
+        X, y, sample_weight=sw)
+    got = RegularizedRegressorCV(penalty, cv=PredefinedSplit(folds), **kw).fit(
+        da.from_array(X, chunks=(700, 5)), da.from_array(y, chunks=900),
+        sample_weight=da.from_array(sw, chunks=500))
+    for name in CV_ATTRIBUTES:
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-8,
+                                   err_msg=name)
+    assert got.n_features_in_ == 12 and not hasattr(got, "feature_names_in_")
+
+
+def test_dask_dataframe_cv_by_column_and_by_hash(client):
+    X, y, sw = _data(3000, 6, seed=4)
+    columns = [f"x{i}" for i in range(6)]
+    folds = np.random.default_rng(4).integers(0, 3, len(y))
+    frame = pd.DataFrame(X, columns=columns).assign(target=y, w=sw, fold=folds)
+    ddf = dd.from_pandas(frame, npartitions=5)
+    kw = dict(alphas=10, tol=1e-12, max_iter=100_000)
+    ref = RegularizedRegressorCV("elasticnet", cv=PredefinedSplit(folds), **kw).fit(
+        frame[columns], y, sample_weight=sw)
+    got = RegularizedRegressorCV("elasticnet", cv="fold", **kw).fit(
+        ddf, "target", sample_weight="w")
+    for name in CV_ATTRIBUTES:
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-8,
+                                   err_msg=name)
+    assert list(got.feature_names_in_) == columns
+    # cv=int: folds by the seeded row hash, whatever the partitioning
+    ref = RegularizedRegressorCV("l1", cv=HashKFold(4), **kw).fit(frame[columns], y)
+    for parts in (2, 7):
+        got = RegularizedRegressorCV("l1", cv=4, **kw).fit(
+            dd.from_pandas(frame.drop(columns=["w", "fold"]), npartitions=parts),
+            "target")
+        np.testing.assert_allclose(got.mse_path_, ref.mse_path_, rtol=1e-8)
+    pred = got.predict(ddf[columns])
+    np.testing.assert_allclose(pred.compute(), got.predict(frame[columns]), rtol=1e-12)
+
+
+def test_dask_cv_bad_input(client):
+    X, y, _ = _data(500, 4)
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(target=y, name="x")
+    ddf = dd.from_pandas(frame, npartitions=2)
+    with pytest.raises(TypeError, match=r"not numeric|must be numeric.*'name'"):
+        RegularizedRegressorCV(cv=3).fit(ddf, "target")
+    with pytest.raises(ValueError, match="not found in the DataFrame"):
+        RegularizedRegressorCV(cv="fold").fit(ddf.drop(columns="name"), "target")
+    with pytest.raises(ValueError, match="scoring='r2' cannot be computed"):
+        RegularizedRegressorCV(scoring="r2").fit(da.from_array(X), da.from_array(y))
+    with pytest.raises(ValueError, match="cannot be used in a fit from a Dask"):
+        RegularizedRegressorCV(cv=GridSearchCV).fit(da.from_array(X), da.from_array(y))
+    with pytest.raises(ValueError, match="only 2 of the 30 hash folds"):
+        RegularizedRegressorCV(cv=30).fit(da.from_array(X[:2]), da.from_array(y[:2]))

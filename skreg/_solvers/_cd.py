@@ -185,9 +185,11 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
             w = out.astype(problem.dtype)
         # a last Newton step on the support when the tolerance was not met, or a
         # tight one asks for the answer exact to rounding
-        if gap > 0.0 and (gap > tol_abs or tol_abs <= _TIGHT * problem.zero_objective(k)) \
+        # (even at a gap of 0: below the objective's resolution the coefficients
+        # are still only determined to about sqrt(eps), a linear solve to eps)
+        if (gap > tol_abs or tol_abs <= _TIGHT * problem.zero_objective(k)) \
                 and _newton_affordable(problem, np.count_nonzero(out)):
-            out, gap = _polish(problem, k, out, gap, penalty, l1, l2)
+            out, gap = _polish(problem, k, out, gap, penalty, l1, l2, tol_abs)
     except KeyboardInterrupt as exc:
         exc.skreg_coef = w.astype(problem.out_dtype)
         exc.skreg_epochs = max(n_epochs, 1)
@@ -336,20 +338,21 @@ def _newton_step(problem, k, w, support, l1, l2, positive, max_steps=1):
     return out
 
 
-def _polish(problem, k, w, gap, penalty, l1, l2):
-    """A last Newton step on the support of the Gram form, kept if its
-    certificate is smaller: there it costs ``O(|A|^3 + p |A|)``, and it makes the
-    answer exact (to rounding) when the signs are right."""
+def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
+    """Last feature-sign steps on the support, kept if the certificate stays
+    within the tolerance (or improves): they make the answer exact to rounding
+    when the signs are right, where the gap alone pins the coefficients to
+    about ``sqrt(eps)`` only."""
     support = np.flatnonzero(w)
     if not 0 < support.size <= _NEWTON_MAX:
         return w, gap
     new = _newton_step(problem, k, w.astype(np.float64), support, l1, l2,
-                       penalty.positive)
+                       penalty.positive, _NEWTON_STEPS)
     if new is None:
         return w, gap
     new = new.astype(problem.out_dtype)
     new_gap = problem.gap(new, k, penalty)
-    return (new, new_gap) if new_gap < gap else (w, gap)
+    return (new, new_gap) if new_gap <= max(gap, tol_abs) else (w, gap)
 
 
 def _solve_spd(M, b):
