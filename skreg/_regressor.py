@@ -17,7 +17,15 @@ from ._distributed import (
     statistics,
 )
 from ._datafit import GramProblem, prepare_problem
-from ._penalties import PENALTIES, make_penalty
+from ._extensions import (
+    _is_mapping,
+    check_dropout,
+    check_penalty_factor,
+    planning_penalty,
+    problem_penalty,
+    resolve_penalty_factor,
+)
+from ._penalties import PENALTIES
 from ._solvers import SOLVERS, check_solver, plan, solve
 from ._streaming import SufficientStatistics, check_size, stream_chunk
 from ._validation import (
@@ -37,14 +45,19 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
     .. math::
 
         F(w, b) = \frac{1}{2S} \sum_{i=1}^{n} s_i (y_i - x_i^\top w - b)^2
-                  + \alpha \left( \rho \lVert w \rVert_1
-                  + \frac{1 - \rho}{2} \lVert w \rVert_2^2 \right)
+                  + \alpha \sum_{j=1}^{p} f_j \left( \rho |w_j|
+                  + \frac{1 - \rho}{2} w_j^2 \right)
+                  + \frac{1}{2} \frac{q}{1 - q} \sum_{j=1}^{p} d_j w_j^2,
+        \qquad d_j = \frac{1}{S} \sum_{i=1}^{n} s_i x_{ij}^2,
 
-    where ``s`` are the sample weights (all ones by default), ``S = sum(s)`` and
-    ``rho`` is ``l1_ratio``.  ``penalty="l1"`` sets ``rho = 1``, ``penalty="l2"``
-    sets ``rho = 0``, ``penalty=None`` drops the penalty.  The intercept is never
-    penalised.  Because the data term is an average, ``alpha`` is on the scale of
-    the per-sample squared error: it does not grow with the number of samples.
+    where ``s`` are the sample weights (all ones by default), ``S = sum(s)``,
+    ``rho`` is ``l1_ratio``, ``f`` is ``penalty_factor`` (all ones by default)
+    and ``q`` is ``dropout`` (0 by default, which drops the last term).
+    ``penalty="l1"`` sets ``rho = 1``, ``penalty="l2"`` sets ``rho = 0``,
+    ``penalty=None`` drops the ``alpha`` term.  The intercept is never
+    penalised.  Because the data term is an average, ``alpha`` is on the scale
+    of the per-sample squared error: it does not grow with the number of
+    samples.
 
     Parameters
     ----------
@@ -86,6 +99,31 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         Constrain the coefficients to be non-negative.
     copy_X : bool, default=True
         If False, a dense ``X`` may be overwritten by the centring.
+    penalty_factor : array-like of shape (n_features,), dict, pandas Series or \
+            None, default=None
+        Per-feature factors ``f_j >= 0`` of the ``alpha`` term (glmnet's
+        ``penalty.factor``), used as given (not rescaled); None is all ones.  A
+        dict or Series is keyed by feature name, and ``X`` must then have those
+        column names (every column named once).  ``f_j = 0`` leaves feature
+        ``j`` unpenalised: it is always in the model, and it is partialled out
+        exactly, as the intercept is, so ``tol`` is then relative to the
+        objective at ``w = 0`` with the unpenalised coefficients fitted.
+        Collinear unpenalised features get the minimum-norm coefficients.
+        With ``positive=True`` every feature needs ``f_j > 0`` (or a dropout
+        term).
+    dropout : float, default=0.0
+        The rate ``q`` in [0, 1) of inverted dropout on the inputs: the last
+        term of the objective is the exact expectation, over the dropout masks
+        (each ``x_ij`` multiplied by ``delta_ij / (1 - q)``, ``delta_ij ~
+        Bernoulli(1 - q)``), of the weighted squared error of the dropped-out
+        data, minus the squared error of the data (Wager, Wang and Liang,
+        2013).  It is an L2 penalty scaled per feature by the raw (uncentred)
+        second moment ``d_j``, so it does not depend on the scale of the
+        features; the intercept is never dropped.  Combines with every
+        ``penalty``.  This is input dropout of the linear model, computed
+        exactly (no random masks); the ``dropout`` of
+        :class:`DropoutMLPClassifier` and :class:`DropoutMLPRegressor` drops
+        hidden units of a network during training.
 
     Attributes
     ----------
@@ -152,6 +190,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         warm_start=False,
         positive=False,
         copy_X=True,
+        penalty_factor=None,
+        dropout=0.0,
     ):
         self.penalty = penalty
         self.alpha = alpha
@@ -163,6 +203,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         self.warm_start = warm_start
         self.positive = positive
         self.copy_X = copy_X
+        self.penalty_factor = penalty_factor
+        self.dropout = dropout
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -182,6 +224,26 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         check_bool(self.warm_start, "warm_start")
         check_bool(self.positive, "positive")
         check_bool(self.copy_X, "copy_X")
+        check_penalty_factor(self.penalty_factor)
+        check_dropout(self.dropout)
+        factor = self.penalty_factor
+        if (self.positive and self.penalty is not None and factor is not None
+                and not self.dropout and not _is_mapping(factor)
+                and np.any(np.asarray(factor, dtype=np.float64) == 0)):
+            raise ValueError(
+                "positive=True with penalty_factor zeros (unpenalised features) is "
+                "not supported: they are partialled out exactly, which cannot keep "
+                "them non-negative. Give them a small positive penalty_factor."
+            )
+
+    def _factor(self, n_features, names):
+        """The penalty factors of this fit (float64 array or None)."""
+        return resolve_penalty_factor(self.penalty_factor, n_features, names)
+
+    def _penalty(self, problem, factor):
+        """The penalty of the objective on a prepared problem."""
+        return problem_penalty(problem, self.penalty, self.alpha, self.l1_ratio,
+                               self.positive, factor, self.dropout)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
@@ -234,10 +296,13 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         Y = y[:, None] if single else y
         n_targets = Y.shape[1]
 
-        penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
+        factor = self._factor(X.shape[1], getattr(self, "feature_names_in_", None))
+        penalty = planning_penalty(self.penalty, self.alpha, self.l1_ratio,
+                                   self.positive, factor, self.dropout, X.shape[1])
         solver, form = plan(self.solver, penalty, X.shape, sp.issparse(X))
         check_solver(solver, penalty, X.shape)
         problem = prepare_problem(X, Y, sw, self.fit_intercept, form, self.copy_X)
+        penalty = self._penalty(problem, factor)
         return self._solve(problem, penalty, solver, single, X.dtype,
                            self._warm_coef(n_targets, X.shape[1]))
 
@@ -278,14 +343,19 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive.")
         fitted = self._solve_statistics(stats, single, dtype,
-                                        warm=self.warm_start and hasattr(self, "coef_"))
+                                        warm=self.warm_start and hasattr(self, "coef_"),
+                                        names=names)
         fitted.update(input_attributes(self, stats.xx.shape[0], names))
         return fitted
 
-    def _solve_statistics(self, stats, single, dtype, warm):
-        """Solve from sufficient statistics; return the fitted attributes."""
+    def _solve_statistics(self, stats, single, dtype, warm, names=None):
+        """Solve from sufficient statistics; return the fitted attributes.
+
+        ``names`` are the feature names (for a ``penalty_factor`` keyed by name).
+        """
         problem = GramProblem.from_statistics(stats, dtype)
-        penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio, self.positive)
+        factor = self._factor(problem.shape[1], names)
+        penalty = self._penalty(problem, factor)
         solver, _ = plan(self.solver, penalty, problem.shape, False, statistics=True)
         check_solver(solver, penalty, problem.shape)
         coef_init = None
@@ -405,7 +475,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive over the chunks seen so far.")
         fitted = self._solve_statistics(stats, single, np.dtype(dtype),
-                                        warm=not first and hasattr(self, "coef_"))
+                                        warm=not first and hasattr(self, "coef_"),
+                                        names=getattr(self, "feature_names_in_", None))
         fitted.update(_stats=stats.state(), _stats_single=single, _stats_dtype=dtype)
         return fitted
 

@@ -131,7 +131,16 @@ def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None
     ``start_ws`` (one per target) seeds coordinate descent's working sets.
     A ``KeyboardInterrupt`` during an iterative solve is re-raised with the
     iterates so far attached (``exc.skreg_result``, a :class:`SolverResult`).
+    Coordinates without any penalty (penalty factors of zero) are partialled
+    out first (:mod:`skreg._unpenalized`), so every solver and its certificate
+    see a problem whose coordinates are all penalised.
     """
+    from .._unpenalized import solve_eliminated
+
+    eliminated = solve_eliminated(problem, penalty, solver, tol, max_iter, coef_init,
+                                  start_ws, solve)
+    if eliminated is not None:
+        return eliminated
     n_targets, p = problem.n_targets, problem.shape[1]
     out_dtype = problem.out_dtype
     if solver == "cholesky":

@@ -6,7 +6,11 @@ Cholesky factorisation of the smaller of two matrices:
 
 * the Gram form, or ``n_features <= n_samples``: the p x p system itself;
 * otherwise the n x n "kernel" system ``(Xt Xt^T / S + l2 I) a = yt`` and
-  ``w = Xt^T a / S`` (the push-through identity).
+  ``w = Xt^T a / S`` (the push-through identity).  With a positive L2 weight
+  per feature, ``D = diag(l2)`` (penalty factors, the dropout term), the same
+  identity with a diagonal, ``(Xt^T Xt / S + D)^{-1} Xt^T = D^{-1} Xt^T
+  (Xt D^{-1} Xt^T / S + I)^{-1}``, is solved on the columns scaled by
+  ``D^{-1/2}`` (a sparse design stays sparse).
 
 The linear algebra is done in float64 whatever the data's dtype: a closed form
 claims the exact answer, and float32 Gram matrices or factorisations lose too
@@ -21,6 +25,7 @@ Gram form).
 
 import numpy as np
 import scipy.linalg as la
+import scipy.sparse as sp
 
 
 def _cholesky_solve(A, B, check_rcond):
@@ -76,7 +81,7 @@ def solve_closed_form(problem, penalty):
         return coef.T
     f64 = problem.as_float64()
     if l2.ndim:
-        raise NotImplementedError("per-feature L2 weights on a wide design")
+        return _solve_wide_diagonal(f64, l2)
     K = f64.kernel() / S
     K.flat[:: n + 1] += l2
     Y = f64.Yt
@@ -86,3 +91,41 @@ def solve_closed_form(problem, penalty):
             return _lstsq(f64.X, Y).T
         a = _pinv_solve(K, Y)
     return np.column_stack([f64.rmatvec(a[:, k]) for k in targets]).T / S
+
+
+def _solve_wide_diagonal(problem, l2):
+    """The push-through identity with a diagonal ``D = diag(l2)``, ``D > 0``.
+
+    ``w = D^{-1/2} Z^T (Z Z^T / S + I)^{-1} yt / S`` with ``Z = Xt D^{-1/2}``.
+    Coordinates with ``l2_j = 0`` have been partialled out before (see
+    :mod:`skreg._unpenalized`); a zero left here is an error of the caller.
+    """
+    if not np.all(l2 > 0):
+        raise ValueError("per-feature L2 weights on a wide design must be positive")
+    S = problem.n_weight
+    n = problem.shape[0]
+    scale = 1.0 / np.sqrt(l2)
+    Z = scaled_columns(problem, scale)
+    K = Z.kernel() / S
+    K.flat[:: n + 1] += 1.0
+    a = _cholesky_solve(K, Z.Yt, False)
+    if a is None:                       # K >= I: only non-finite data get here
+        a = _pinv_solve(K, Z.Yt)
+    return np.column_stack([scale * Z.rmatvec(a[:, k])
+                            for k in range(problem.n_targets)]).T / S
+
+
+def scaled_columns(problem, scale):
+    """The rows problem whose design is ``Xt diag(scale)`` (float64 rows problem;
+    sparse stays sparse, the centring implicit)."""
+    from .. import _datafit
+
+    X = problem.X
+    if sp.issparse(X):
+        Xs = sp.csc_matrix(X @ sp.diags(scale))
+        offset = None if problem.offset is None else problem.offset * scale
+    else:
+        Xs, offset = np.asfortranarray(X * scale), None
+    return _datafit.RowsProblem(Xs, problem.Yt, problem.sqrt_sw, problem.n_weight,
+                                problem.X_mean * scale, problem.y_mean, offset,
+                                out_dtype=problem.out_dtype)

@@ -1,0 +1,159 @@
+"""Per-feature penalty factors and input dropout: checking them, and the penalty
+they make.
+
+Both extend the penalty of :class:`skreg.RegularizedRegressor` to
+
+.. math::
+
+    \\alpha \\sum_j f_j \\Big( \\rho |w_j| + \\frac{1 - \\rho}{2} w_j^2 \\Big)
+    + \\frac12 \\frac{q}{1 - q} \\sum_j d_j w_j^2,
+    \\qquad d_j = \\frac1S \\sum_i s_i x_{ij}^2,
+
+an :class:`~skreg._penalties.ElasticNetPenalty` with ``factor = f`` and
+``ridge = q / (1 - q) d``.  ``d_j`` is the raw (uncentred) second moment of
+column ``j``; from a prepared problem it is ``|Xt_j|^2 / S + mu_j^2`` (the
+centred norm plus the squared mean), which every form has: rows, Gram, and the
+statistics of ``partial_fit``, Dask and Spark.
+"""
+
+from numbers import Real
+
+import numpy as np
+
+from ._penalties import make_penalty
+from ._validation import check_scalar_param
+
+
+def check_dropout(dropout, name="dropout"):
+    """The input-dropout rate, a real number in [0, 1)."""
+    return float(check_scalar_param(dropout, name, kind=Real, low=0.0, high=1.0,
+                                    high_inclusive=False))
+
+
+def check_dropouts(dropouts):
+    """``dropouts`` of the CV class: None, or a non-empty list of rates in [0, 1)."""
+    if dropouts is None:
+        return None
+    if isinstance(dropouts, (str, bytes)) or np.ndim(dropouts) != 1:
+        raise TypeError(
+            "Parameter 'dropouts' must be None or a 1-D list of dropout rates in "
+            f"[0, 1), got {dropouts!r}."
+        )
+    values = [check_dropout(q, "dropouts") for q in list(dropouts)]
+    if not values:
+        raise ValueError("Parameter 'dropouts' must contain at least one rate.")
+    return sorted(set(values))
+
+
+def check_penalty_factor(penalty_factor):
+    """Check what does not depend on the data: None, a mapping (dict or pandas
+    Series) of feature names to factors, or a 1-D array of finite values >= 0."""
+    if penalty_factor is None:
+        return
+    if _is_mapping(penalty_factor):
+        values = list(_mapping_items(penalty_factor).values())
+        names = list(_mapping_items(penalty_factor))
+        if not all(isinstance(name, str) for name in names):
+            raise TypeError(
+                "Parameter 'penalty_factor' given as a dict or Series must be keyed "
+                f"by feature names (str), got keys {names!r}."
+            )
+        _check_values(values)
+        return
+    if isinstance(penalty_factor, (str, bytes)) or np.ndim(penalty_factor) != 1:
+        raise TypeError(
+            "Parameter 'penalty_factor' must be None, a 1-D array-like of shape "
+            "(n_features,), or a dict / pandas Series keyed by feature name, got "
+            f"{penalty_factor!r}."
+        )
+    _check_values(list(penalty_factor))
+
+
+def _check_values(values):
+    for value in values:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
+            raise TypeError(
+                "Parameter 'penalty_factor' must contain real numbers, got "
+                f"{value!r} of type {type(value).__name__}."
+            )
+    arr = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(
+            "Parameter 'penalty_factor' must contain finite values >= 0, got "
+            f"{arr!r}."
+        )
+
+
+def _is_mapping(obj):
+    return isinstance(obj, dict) or (hasattr(obj, "index") and hasattr(obj, "to_dict")
+                                     and np.ndim(obj) == 1)
+
+
+def _mapping_items(obj):
+    return dict(obj) if isinstance(obj, dict) else obj.to_dict()
+
+
+def resolve_penalty_factor(penalty_factor, n_features, feature_names=None):
+    """The factors as a float64 array of shape (n_features,), or None (all ones).
+
+    A mapping needs ``X`` to have column names (``feature_names``): every name
+    of the mapping must be a column and every column must have a factor.
+    """
+    if penalty_factor is None:
+        return None
+    if _is_mapping(penalty_factor):
+        items = _mapping_items(penalty_factor)
+        if feature_names is None:
+            raise ValueError(
+                "penalty_factor is keyed by feature name, but X has no column "
+                "names: pass a pandas DataFrame, or give penalty_factor as an array "
+                "of shape (n_features,)."
+            )
+        names = [str(name) for name in feature_names]
+        unknown = sorted(set(items) - set(names))
+        missing = [name for name in names if name not in items]
+        if unknown or missing:
+            raise ValueError(
+                "penalty_factor must name every column of X and nothing else: "
+                + (f"unknown names {unknown}" if unknown else "")
+                + ("; " if unknown and missing else "")
+                + (f"no factor for {missing}" if missing else "") + "."
+            )
+        return np.array([float(items[name]) for name in names])
+    factor = np.asarray(penalty_factor, dtype=np.float64)
+    if factor.shape != (n_features,):
+        raise ValueError(
+            f"penalty_factor has shape {factor.shape}, but X has {n_features} "
+            f"features: it must have shape ({n_features},)."
+        )
+    return factor
+
+
+def raw_second_moments(problem):
+    """``d_j = sum_i s_i x_ij^2 / S`` of the data behind a prepared problem
+    (float64): its centred column norms over ``S`` plus the squared means."""
+    norms = np.asarray(problem.col_sq_norms(), dtype=np.float64)
+    mean = np.asarray(problem.X_mean, dtype=np.float64)
+    return norms / problem.n_weight + mean**2
+
+
+def dropout_ridge(problem, dropout):
+    """The dropout term's per-feature L2 weights ``q / (1 - q) d`` (None for
+    ``q = 0``)."""
+    if not dropout:
+        return None
+    return dropout / (1.0 - dropout) * raw_second_moments(problem)
+
+
+def planning_penalty(penalty, alpha, l1_ratio, positive, factor, dropout, n_features):
+    """A penalty of the right kind (what :func:`skreg._solvers.plan` looks at:
+    smooth or not, zero or not) before the data are prepared; the dropout
+    weights are placeholders."""
+    ridge = np.ones(n_features) if dropout else None
+    return make_penalty(penalty, alpha, l1_ratio, positive, factor, ridge)
+
+
+def problem_penalty(problem, penalty, alpha, l1_ratio, positive, factor, dropout):
+    """The penalty of the estimator's objective on a prepared problem."""
+    return make_penalty(penalty, alpha, l1_ratio, positive, factor,
+                        dropout_ridge(problem, dropout))
