@@ -31,13 +31,23 @@ from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_f
 from ._path import (
     alpha_grid,
     check_alphas,
+    grid_inputs,
     path_on_problem,
     penalty_ratio,
     prepare_path_problem,
     rmatmat,
     weighted_xty,
 )
-from ._penalties import alpha_max
+from ._extensions import (
+    PenaltyTerms,
+    _is_mapping,
+    check_dropout,
+    check_dropouts,
+    check_penalty_factor,
+    rate_grid,
+    resolve_penalty_factor,
+)
+from ._penalties import ElasticNetPenalty, alpha_max
 from ._regressor import RegularizedRegressor, check_finite_model, linear_predict
 from ._solvers import MAX_DIRECT_SPARSE
 from ._validation import (
@@ -61,17 +71,21 @@ class _Predictions(RegressorMixin, BaseEstimator):
 
 
 def _fold_scores(X, Y, sw, train, test, rho, alphas, positive, fit_intercept, tol,
-                 max_iter, scorer, single):
+                 max_iter, scorer, single, terms=None):
     """Score every alpha of a path fitted on ``train`` on the ``test`` rows.
 
-    Returns the scores and the number of (alpha, target) fits that did not
-    converge.
+    ``terms`` (:class:`~skreg._extensions.PenaltyTerms`): penalty factors and
+    the dropout term, whose weights come from the training rows.  Returns the
+    scores and the number of (alpha, target) fits that did not converge.
     """
     X_tr, Y_tr, sw_tr = X[train], Y[train], sw[train]
     problem, solver = prepare_path_problem(X_tr, Y_tr, sw_tr, fit_intercept, rho,
                                            positive, len(alphas))
+    penalty_of = (None if terms is None
+                  else terms.for_problem(rho, positive, problem))
     coefs, _, _, n_unconverged = path_on_problem(problem, solver, rho, alphas, positive,
-                                                 tol, max_iter, compute_gaps=False)
+                                                 tol, max_iter, compute_gaps=False,
+                                                 penalty_of=penalty_of)
     X_mean, y_mean = problem.X_mean, problem.y_mean
     X_te, Y_te, sw_te = X[test], Y[test], sw[test]
     # Predictions for every alpha at once: (n_test, n_alphas * n_targets).
@@ -176,6 +190,29 @@ def _loo_l2(X, Y, sw, alphas, eps, fit_intercept, scorer, single):
     return alphas, scores, (Y64[:, None, :] - loo) ** 2
 
 
+def weighted_second_moments(X, sw):
+    """``d_j = sum_i s_i x_ij^2 / S`` (float64; a sparse ``X`` stays sparse)."""
+    sw = np.asarray(sw, dtype=np.float64)
+    if sp.issparse(X):
+        sq = X.multiply(X).astype(np.float64)
+        return np.asarray(sq.T @ sw).ravel() / sw.sum()
+    return np.einsum("i,ij,ij->j", sw, X, X, dtype=np.float64) / sw.sum()
+
+
+def _positive_part(d):
+    """``d`` with zeros (all-zero columns, whose scaling does not matter) as 1."""
+    return np.where(d > 0, d, 1.0)
+
+
+def _scale_columns(X, scale):
+    """``X diag(scale)`` in ``X``'s dtype (sparse stays sparse); ``X`` for None."""
+    if scale is None:
+        return X
+    if sp.issparse(X):
+        return sp.csr_matrix(X @ sp.diags(scale.astype(X.dtype)))
+    return X * scale.astype(X.dtype)
+
+
 def _apply(data, V):
     """``Xt @ V`` for a matrix ``V`` (dense or sparse design)."""
     out = np.asarray(data.X @ V.astype(data.dtype), dtype=np.float64)
@@ -185,18 +222,21 @@ def _apply(data, V):
 
 
 class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseEstimator):
-    r"""RegularizedRegressor with ``alpha`` and ``l1_ratio`` picked by cross-validation.
+    r"""RegularizedRegressor with ``alpha``, ``l1_ratio`` (and the dropout rate) picked by cross-validation.
 
     Minimises the objective of :class:`RegularizedRegressor`,
 
     .. math::
 
         F(w, b) = \frac{1}{2S} \sum_i s_i (y_i - x_i^\top w - b)^2
-                  + \alpha \left( \rho \lVert w \rVert_1
-                  + \frac{1 - \rho}{2} \lVert w \rVert_2^2 \right),
+                  + \alpha \sum_j f_j \left( \rho |w_j|
+                  + \frac{1 - \rho}{2} w_j^2 \right)
+                  + \frac{1}{2} \frac{q}{1 - q} \sum_j d_j w_j^2,
+        \qquad d_j = \frac{1}{S} \sum_i s_i x_{ij}^2,
 
-    for the ``alpha`` (and, for the elastic net, the ``rho = l1_ratio``) with the
-    best cross-validated score, then refits on all the data.  Each fold computes
+    (``f = penalty_factor``, ``q`` the input-dropout rate) for the ``alpha``
+    (and, for the elastic net, the ``rho = l1_ratio``; with ``dropouts``, the
+    ``q``) with the best cross-validated score, then refits on all the data.  Each fold computes
     the whole path with :func:`regularization_path`'s machinery: warm starts on a
     problem prepared once for L1 and elastic net, one eigendecomposition for L2.
     With ``penalty="l2"`` and ``cv=None`` the leave-one-out error of every
@@ -205,8 +245,9 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
 
     Parameters
     ----------
-    penalty : {"l2", "l1", "elasticnet"}, default="l2"
-        The penalty term.
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        The penalty term.  None (no ``alpha`` term) needs ``dropouts``: the
+        dropout rate alone is then chosen (pure dropout).
     alphas : int or array-like of float, default=100
         The values themselves, or a number of values spaced geometrically and
         computed on all the data: with an L1 part, from ``alpha_max`` (every
@@ -243,20 +284,48 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         Each fit stops at a duality gap of ``tol`` times the objective at 0.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
+    penalty_factor : array-like of shape (n_features,), dict, pandas Series or \
+            None, default=None
+        Per-feature penalty factors ``f_j >= 0``, as in
+        :class:`RegularizedRegressor` (``f_j = 0``: unpenalised, in every
+        model); the generated grid starts at the ``alpha_max`` of the penalised
+        features.
+    dropout : float, default=0.0
+        A fixed input-dropout rate ``q`` in [0, 1), as in
+        :class:`RegularizedRegressor` (``d_j`` from each fit's training rows).
+        Input dropout of the linear model, not the hidden-unit ``dropout`` of
+        :class:`DropoutMLPClassifier`.
+    dropouts : array-like of float or None, default=None
+        Input-dropout rates to choose from by cross-validation (``dropout_``),
+        together with ``alpha`` (every pair of the grid) or alone with
+        ``penalty=None``.  Pure dropout is an L2 problem on the columns scaled
+        by ``sqrt(d_j)``, so each fold computes every rate from one
+        eigendecomposition, and ``cv=None`` gives the exact leave-one-out
+        errors of every rate from one decomposition (with the ``d_j`` of all
+        the rows held fixed).  Not together with a non-zero ``dropout``.
 
     Attributes
     ----------
     alpha_ : float
-        The chosen ``alpha``.
+        The chosen ``alpha`` (0.0 with ``penalty=None``).
+    dropout_ : float
+        The chosen dropout rate (``dropout`` when ``dropouts`` is None).
+    dropouts_ : ndarray of shape (n_dropouts,)
+        With ``dropouts``: the rates searched, decreasing (the order of the
+        leading axis of ``mse_path_``).
     l1_ratio_ : float
         The chosen ``rho`` (1.0 for ``"l1"``, 0.0 for ``"l2"``).
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
-        The grid, decreasing (one row per ``l1_ratio`` when a list was given).
+        The grid, decreasing (one row per ``l1_ratio`` when a list was given);
+        not set with ``penalty=None``.
     mse_path_ : ndarray
         With ``scoring=None``: test-fold MSE of shape (n_alphas, n_folds), or
-        (n_l1_ratio, n_alphas, n_folds) for a list of ``l1_ratio``; for the L2
+        (n_l1_ratio, n_alphas, n_folds) for a list of ``l1_ratio``, with a
+        leading axis of length n_dropouts when ``dropouts`` is given; for the L2
         leave-one-out, the squared leave-one-out errors of shape
-        (n_alphas, n_samples) (averaged over targets).
+        (n_alphas, n_samples) (averaged over targets).  With ``penalty=None``:
+        (n_dropouts, n_folds), or (n_dropouts, n_samples) for the
+        leave-one-out.
     score_path_ : ndarray
         With a ``scoring``: the scores in the layout of ``mse_path_`` (for the
         leave-one-out, one column: the score of all the leave-one-out predictions).
@@ -316,7 +385,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
 
     def __init__(self, penalty="l2", *, alphas=100, l1_ratio=0.5, eps=1e-3, cv=5,
                  scoring=None, n_jobs=None, fit_intercept=True, max_iter=1000,
-                 tol=1e-4, positive=False):
+                 tol=1e-4, positive=False, penalty_factor=None, dropout=0.0,
+                 dropouts=None):
         self.penalty = penalty
         self.alphas = alphas
         self.l1_ratio = l1_ratio
@@ -328,6 +398,9 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         self.max_iter = max_iter
         self.tol = tol
         self.positive = positive
+        self.penalty_factor = penalty_factor
+        self.dropout = dropout
+        self.dropouts = dropouts
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -337,7 +410,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         return tags
 
     def _check_params(self):
-        check_option(self.penalty, "penalty", ("l2", "l1", "elasticnet"))
+        check_option(self.penalty, "penalty", ("l2", "l1", "elasticnet", None))
         check_alphas(self.alphas)
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=object))
         for r in ratios:
@@ -348,6 +421,31 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         check_scalar_param(self.max_iter, "max_iter", kind=Integral, low=1)
         check_scalar_param(self.tol, "tol", low=0.0)
         check_bool(self.positive, "positive")
+        check_penalty_factor(self.penalty_factor)
+        check_dropout(self.dropout)
+        check_dropouts(self.dropouts)
+        if self.dropouts is not None and self.dropout:
+            raise ValueError(
+                f"dropout={self.dropout!r} and dropouts={self.dropouts!r}: give a fixed "
+                "rate (dropout) or rates to search (dropouts), not both."
+            )
+        if self.penalty is None and self.dropouts is None:
+            raise ValueError(
+                "penalty=None leaves nothing to cross-validate: give dropouts=[...] "
+                "(rates of input dropout to choose from), or a penalty."
+            )
+        factor = self.penalty_factor
+        if (self.positive and self.penalty is not None and factor is not None
+                and not self.dropout and self.dropouts is None
+                and not _is_mapping(factor)
+                and np.any(np.asarray(factor, dtype=np.float64) == 0)):
+            raise ValueError(
+                "positive=True with penalty_factor zeros (unpenalised features) is "
+                "not supported: they are partialled out exactly, which cannot keep "
+                "them non-negative. Give them a small positive penalty_factor."
+            )
+        if self.penalty is None:
+            return [0.0], False
         if self.penalty != "elasticnet":
             return [penalty_ratio(self.penalty, 0.5)], False
         return [float(r) for r in ratios], np.ndim(self.l1_ratio) > 0
@@ -480,39 +578,86 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
         alphas = check_alphas(self.alphas)
+        factor = resolve_penalty_factor(self.penalty_factor, X.shape[1],
+                                        getattr(self, "feature_names_in_", None))
+        rates, pure = self._rates(), self.penalty is None
 
-        loo = (self.cv is None and ratios == [0.0] and not self.positive
-               and not (sp.issparse(X) and min(X.shape) > MAX_DIRECT_SPARSE))
+        too_large = sp.issparse(X) and min(X.shape) > MAX_DIRECT_SPARSE
+        plain_l2 = (ratios == [0.0] and rates == [0.0]
+                    and (factor is None or bool(np.all(factor > 0))))
+        loo = (self.cv is None and not self.positive and not too_large
+               and (pure or plain_l2))
         n_unconverged = n_fits = 0
+        alpha_top = self._alpha_top(X, Y, sw, factor)
         if loo:
-            grid, scores, sq_errors = _loo_l2(X, Y, sw, alphas, self.eps,
-                                              self.fit_intercept, scorer, single)
-            grids = [grid]
-            table = scores[None, :, None]             # (n_ratios, n_alphas, 1)
+            # pure dropout, and L2 with positive factors, are ridge problems on
+            # the columns divided by sqrt(d_j) (resp. sqrt(f_j))
+            scale = (1.0 / np.sqrt(_positive_part(weighted_second_moments(X, sw)))
+                     if pure else None if factor is None else 1.0 / np.sqrt(factor))
+            grid, scores, sq_errors = _loo_l2(
+                _scale_columns(X, scale), Y, sw, rate_grid(rates) if pure else alphas,
+                self.eps, self.fit_intercept, scorer, single)
+            base_grids = [grid]
+            configs = [(0.0, rates[0] if not pure else 0.0)]
+            table = scores[None, :, None]             # (n_configs, n_alphas, 1)
             mse_path = sq_errors.mean(axis=2).T       # (n_alphas, n_samples)
+            score_path = table[0]
         else:
-            grids = [self._grid(X, Y, sw, rho, alphas) for rho in ratios]
+            base_grids = ([rate_grid(rates)] if pure else
+                          [self._grid(X, Y, sw, rho, alphas, factor) for rho in ratios])
+            configs = ([(0.0, 0.0)] if pure else
+                       [(rho, q) for q in rates for rho in ratios])
+            grids = [base_grids[0]] if pure else base_grids * len(rates)
             cv = check_cv(5 if self.cv is None else self.cv)
             folds = list(cv.split(X, y, **split_params))
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(_fold_scores)(X, Y, sw, train, test, rho, grid, self.positive,
                                       self.fit_intercept, self.tol, self.max_iter,
-                                      scorer, single)
-                for rho, grid in zip(ratios, grids) for train, test in folds)
+                                      scorer, single, PenaltyTerms(factor, q, pure))
+                for (rho, q), grid in zip(configs, grids) for train, test in folds)
             n_unconverged = sum(r[1] for r in results)
             n_fits = len(results) * len(grids[0]) * Y.shape[1]
-            table = np.array([r[0] for r in results]).reshape(len(ratios), len(folds), -1)
-            table = np.swapaxes(table, 1, 2)          # (n_ratios, n_alphas, n_folds)
-            mse_path = table
+            table = np.array([r[0] for r in results]).reshape(len(configs), len(folds),
+                                                              -1)
+            table = np.swapaxes(table, 1, 2)          # (n_configs, n_alphas, n_folds)
+            mse_path = score_path = self._layout(table, ratio_list, pure)
         self._warn_unconverged(n_unconverged, n_fits, len(ratios))
-        fitted, rho, path = self._choose(
-            grids, table, mse_path if (ratio_list or loo) else mse_path[0], ratio_list,
-            ratios, scorer, generated=isinstance(alphas, Integral),
-            xty=lambda: weighted_xty(X, Y, sw, self.fit_intercept),
-            n_weight=float(sw.sum(dtype=np.float64)))
-        fitted.update(self._refit(X, Y, sw, single, rho, path, sample_weight))
+        fitted, i_config, i_alpha = self._choose(
+            table, mse_path if scorer is None else score_path, scorer,
+            [base_grids[0]] * len(configs) if pure or loo else grids,
+            [rho for rho, _ in configs], generated=isinstance(alphas, Integral),
+            alpha_top=alpha_top, pure=pure, rates=rates)
+        rho, q = configs[i_config]
+        grid = (base_grids[0] if pure or loo else grids[i_config])[:i_alpha + 1]
+        if pure:
+            q = rates[i_alpha]
+        else:
+            fitted["alphas_"] = np.array(base_grids) if ratio_list else base_grids[0]
+        fitted["dropout_"] = q
+        if self.dropouts is not None:
+            fitted["dropouts_"] = np.array(rates)
+        terms = PenaltyTerms(factor, q, pure)
+        fitted.update(self._refit(X, Y, sw, single, rho, grid, sample_weight, terms))
         self._publish_cv(fitted)
         return self
+
+    def _rates(self):
+        """The dropout rates searched, decreasing (ties go to the larger rate)."""
+        if self.dropouts is None:
+            return [float(self.dropout)]
+        return sorted(check_dropouts(self.dropouts), reverse=True)
+
+    def _layout(self, table, ratio_list, pure):
+        """``table`` (n_configs, n_alphas, n_folds) in the layout of ``mse_path_``:
+        a leading axis per searched dropout rate, then one per ``l1_ratio`` when a
+        list was given; pure dropout: (n_dropouts, n_folds)."""
+        if pure:
+            return table[0]
+        n_rates = len(self._rates())
+        out = table.reshape((n_rates, -1) + table.shape[1:])
+        if not ratio_list:
+            out = out[:, 0]
+        return out if self.dropouts is not None else out[0]
 
     def _warn_unconverged(self, n_unconverged, n_fits, n_ratios):
         """One ``ConvergenceWarning`` counting the fold fits that did not converge."""
@@ -528,35 +673,36 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             stacklevel=4,
         )
 
-    def _choose(self, grids, table, mse_path, ratio_list, ratios, scorer, generated,
-                xty, n_weight):
-        """Pick the best point of the score ``table`` (n_ratios, n_alphas, n_folds).
+    def _choose(self, table, path, scorer, grids, ratios, generated, alpha_top,
+                pure=False, rates=None):
+        """Pick the best point of the score ``table`` (n_configs, n_alphas, n_folds).
 
-        Ties go to the larger ``alpha``; a warning when the choice is an end of
-        the grid that is not a limit (``xty()``: the centred ``X^T diag(s) y`` of
-        all the data, ``n_weight``: ``S``).  Returns the fitted attributes of the
-        choice, its ``rho``, and the grid down to the chosen ``alpha`` (the path
-        the refit follows).
+        Ties go to the larger ``alpha`` (or dropout rate); a warning when the
+        choice is an end of the grid that is not a limit (``alpha_top(rho)``:
+        ``alpha_max`` of all the data).  Returns the fitted attributes of the
+        choice (``path``: the score path in the layout of ``mse_path_``) and the
+        indices of the configuration and of the ``alpha``.
         """
         mean = table.mean(axis=2)
         best = np.argmin(mean) if scorer is None else np.argmax(mean)
-        i_ratio, i_alpha = np.unravel_index(best, mean.shape)
-        grid = grids[i_ratio]
-        rho = float(ratios[i_ratio])
-        self._warn_at_edge(i_alpha, grid, rho, xty, n_weight, generated)
-        fitted = dict(alpha_=float(grid[i_alpha]), l1_ratio_=rho,
-                      alphas_=np.array(grids) if ratio_list else grids[0])
-        if scorer is None:
-            fitted["mse_path_"] = mse_path
+        i_config, i_alpha = np.unravel_index(best, mean.shape)
+        grid = grids[i_config]
+        rho = float(ratios[i_config])
+        if pure:
+            self._warn_rate_at_edge(i_alpha, rates)
+            fitted = dict(alpha_=0.0, l1_ratio_=0.0)
         else:
-            fitted["score_path_"] = table if ratio_list else table[0]
-        return fitted, rho, grid[:i_alpha + 1]
+            self._warn_at_edge(i_alpha, grid, rho, alpha_top, generated)
+            fitted = dict(alpha_=float(grid[i_alpha]), l1_ratio_=rho)
+        fitted["mse_path_" if scorer is None else "score_path_"] = path
+        return fitted, int(i_config), int(i_alpha)
 
     def _publish_cv(self, fitted, stream=False):
-        """Set the fitted attributes together (dropping a stale score path, and
-        the statistics of a ``partial_fit`` stream unless ``stream``)."""
+        """Set the fitted attributes together (dropping a stale score path, grid
+        or rates, and the statistics of a ``partial_fit`` stream unless
+        ``stream``)."""
         if "alpha_" in fitted:
-            for stale in ("mse_path_", "score_path_"):
+            for stale in ("mse_path_", "score_path_", "alphas_", "dropouts_"):
                 if stale not in fitted and hasattr(self, stale):
                     delattr(self, stale)
         for stale in () if stream else _STREAM:
@@ -565,22 +711,43 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         for name, value in fitted.items():
             setattr(self, name, value)
 
-    def _grid(self, X, Y, sw, rho, alphas):
+    def _grid(self, X, Y, sw, rho, alphas, factor=None):
         """The alpha grid of ``rho`` computed on all the data (or the given one)."""
         if not isinstance(alphas, Integral):
             return alphas
-        if rho > 0:
+        if rho > 0 and factor is None:
             Xty = weighted_xty(X, Y, sw, self.fit_intercept)
             return alpha_grid(Xty, float(sw.sum(dtype=np.float64)), rho, alphas,
                               self.eps, self.positive)
+        problem = self._full_problem(X, Y, sw, rho, alphas)
+        xty, kept_factor, spectrum = grid_inputs(
+            problem, ElasticNetPenalty(1.0, rho, factor=factor))
+        return alpha_grid(xty, problem.n_weight, rho, alphas, self.eps, self.positive,
+                          None if rho > 0 else spectrum(), kept_factor)
+
+    def _full_problem(self, X, Y, sw, rho, n_alphas):
+        """All the data prepared in float64, for the grid."""
         X64 = X.astype(np.float64) if X.dtype != np.float64 else X
         problem, _ = prepare_path_problem(X64, np.asarray(Y, dtype=np.float64),
                                           np.asarray(sw, dtype=np.float64),
-                                          self.fit_intercept, 0.0, False, alphas)
-        return alpha_grid(None, problem.n_weight, 0.0, alphas, self.eps,
-                          spectrum=problem.spectrum_bounds())
+                                          self.fit_intercept, rho, False, n_alphas)
+        return problem
 
-    def _warn_at_edge(self, index, grid, rho, xty, n_weight, generated):
+    def _alpha_top(self, X, Y, sw, factor):
+        """``alpha_top(rho)``: ``alpha_max`` of all the data (computed when asked)."""
+        S = float(sw.sum(dtype=np.float64))
+        if factor is None:
+            return lambda rho: alpha_max(weighted_xty(X, Y, sw, self.fit_intercept), S,
+                                         rho, self.positive)
+
+        def top(rho):
+            problem = self._full_problem(X, Y, sw, rho, 2)
+            xty, kept, _ = grid_inputs(problem, ElasticNetPenalty(1.0, rho,
+                                                                  factor=factor))
+            return alpha_max(xty, S, rho, self.positive, kept)
+        return top
+
+    def _warn_at_edge(self, index, grid, rho, alpha_top, generated):
         """Warn when the chosen alpha is an end of the grid that is not a limit.
 
         The generated L2 grid ends where the fit is essentially zero and
@@ -593,8 +760,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             return
         if rho == 0 and generated:
             return
-        if index == 0 and rho > 0:     # xty(): the centred X^T diag(s) y of all data
-            if grid[0] >= alpha_max(xty(), n_weight, rho, self.positive) * (1 - 1e-12):
+        if index == 0 and rho > 0:
+            if grid[0] >= alpha_top(rho) * (1 - 1e-12):
                 return
         side = "largest" if index == 0 else "smallest"
         hint = ("a larger largest alpha" if index == 0 else
@@ -607,28 +774,50 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             stacklevel=5,
         )
 
-    def _refit(self, X, Y, sw, single, rho, grid, sample_weight):
+    def _warn_rate_at_edge(self, index, rates):
+        """Warn when the chosen dropout rate is an end of ``dropouts`` (rates
+        decreasing) other than 0, below which there is nothing."""
+        if len(rates) < 2 or index not in (0, len(rates) - 1) or rates[index] == 0:
+            return
+        side = "largest" if index == 0 else "smallest"
+        warnings.warn(
+            f"RegularizedRegressorCV: the chosen dropout_={rates[index]:.4g} is the "
+            f"{side} rate of dropouts, so the optimum may lie outside them; try "
+            f"{'larger' if index == 0 else 'smaller'} rates.",
+            UserWarning,
+            stacklevel=5,
+        )
+
+    def _refit(self, X, Y, sw, single, rho, grid, sample_weight, terms):
         """Fit all the data at the chosen point; return the fitted attributes.
 
-        L2: the closed form.  L1 / elastic net: the path down to ``alpha_`` with
-        warm starts, which reaches a small ``alpha`` far more reliably than a
-        cold start.
+        L2 and pure dropout: the closed form.  L1 / elastic net: the path down to
+        ``alpha_`` with warm starts, which reaches a small ``alpha`` far more
+        reliably than a cold start.
         """
-        if rho == 0.0 and not self.positive:
-            model = self._l2_refit_model(grid[-1]).fit(X, Y[:, 0] if single else Y,
-                                                       sample_weight=sample_weight)
+        if terms.pure or (rho == 0.0 and not self.positive):
+            model = self._l2_refit_model(grid[-1], terms).fit(
+                X, Y[:, 0] if single else Y, sample_weight=sample_weight)
             return {name: getattr(model, name) for name in _REFIT_ATTRIBUTES}
         problem, solver = prepare_path_problem(X, Y, sw, self.fit_intercept, rho,
                                                self.positive, len(grid))
-        return self._refit_path(problem, solver, rho, grid, X.dtype, single)
+        return self._refit_path(problem, solver, rho, grid, X.dtype, single,
+                                terms.for_problem(rho, self.positive, problem))
 
-    def _l2_refit_model(self, alpha):
-        """The :class:`RegularizedRegressor` that refits an L2 choice (closed form)."""
+    def _l2_refit_model(self, alpha, terms=None):
+        """The :class:`RegularizedRegressor` that refits an L2 or pure-dropout
+        choice (closed form)."""
+        terms = PenaltyTerms() if terms is None else terms
+        common = dict(fit_intercept=self.fit_intercept, max_iter=self.max_iter,
+                      tol=self.tol)
+        if terms.pure:
+            return RegularizedRegressor(None, dropout=terms.dropout,
+                                        positive=self.positive, **common)
         return RegularizedRegressor(penalty="l2", alpha=float(alpha),
-                                    fit_intercept=self.fit_intercept,
-                                    max_iter=self.max_iter, tol=self.tol)
+                                    penalty_factor=terms.factor, dropout=terms.dropout,
+                                    **common)
 
-    def _refit_path(self, problem, solver, rho, grid, dtype, single):
+    def _refit_path(self, problem, solver, rho, grid, dtype, single, penalty_of=None):
         """Follow the path of the prepared ``problem`` down to ``grid[-1]``.
 
         Returns the fitted attributes; a ``ConvergenceWarning`` when the last fit
@@ -636,7 +825,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         """
         alpha = float(grid[-1])
         coefs, gaps, n_iters, _ = path_on_problem(problem, solver, rho, grid,
-                                                  self.positive, self.tol, self.max_iter)
+                                                  self.positive, self.tol, self.max_iter,
+                                                  penalty_of=penalty_of)
         coef, gap = coefs[-1].astype(dtype, copy=False), gaps[-1]
         intercept = (problem.y_mean - coef @ problem.X_mean).astype(dtype, copy=False)
         check_finite_model(coef, intercept)

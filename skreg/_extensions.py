@@ -157,3 +157,50 @@ def problem_penalty(problem, penalty, alpha, l1_ratio, positive, factor, dropout
     """The penalty of the estimator's objective on a prepared problem."""
     return make_penalty(penalty, alpha, l1_ratio, positive, factor,
                         dropout_ridge(problem, dropout))
+
+
+def statistics_second_moments(stats):
+    """``d_j`` from sufficient statistics: ``M_xx,jj / S + mu_j^2`` (float64)."""
+    return np.diag(stats.xx) / stats.weight + np.asarray(stats.x_mean) ** 2
+
+
+class PenaltyTerms:
+    """What a cross-validation or path fit adds to ``(alpha, rho, positive)``.
+
+    ``factor``: the penalty factors (or None); ``dropout``: a fixed input-dropout
+    rate; ``pure``: the grid's values are ``q / (1 - q)`` for pure dropout
+    (``penalty=None``), an L2 penalty with factors ``d``.
+    """
+
+    def __init__(self, factor=None, dropout=0.0, pure=False):
+        self.factor, self.dropout, self.pure = factor, float(dropout), bool(pure)
+
+    @property
+    def needs_moments(self):
+        return self.pure or self.dropout > 0
+
+    def penalty(self, alpha, rho, positive, moments):
+        """The penalty at ``alpha`` for training data whose raw second moments
+        are ``moments`` (``d``; None when not needed)."""
+        from ._penalties import ElasticNetPenalty
+
+        if self.pure:
+            return ElasticNetPenalty(alpha, 0.0, positive, moments)
+        ridge = (None if not self.dropout
+                 else self.dropout / (1.0 - self.dropout) * moments)
+        return ElasticNetPenalty(alpha, rho, positive, self.factor, ridge)
+
+    def maker(self, rho, positive, moments):
+        """``penalty_of(alpha)`` for :func:`skreg._path.path_on_problem`."""
+        return lambda alpha: self.penalty(alpha, rho, positive, moments)
+
+    def for_problem(self, rho, positive, problem):
+        """``penalty_of(alpha)`` for a fit on the data behind ``problem``."""
+        moments = raw_second_moments(problem) if self.needs_moments else None
+        return self.maker(rho, positive, moments)
+
+
+def rate_grid(rates):
+    """Dropout rates as the grid of an L2 path: ``q / (1 - q)``, decreasing."""
+    rates = np.asarray(rates, dtype=np.float64)
+    return rates / (1.0 - rates)

@@ -32,8 +32,14 @@ from sklearn.model_selection import PredefinedSplit
 from ._datafit import GramProblem, check_no_overflow
 from ._fold_stats import FoldStatistics, check_fold_labels, check_fold_size
 from ._hash_folds import HashKFold
-from ._path import alpha_grid, check_alphas, path_on_problem, problem_xty
-from ._penalties import ElasticNetPenalty
+from ._extensions import (
+    PenaltyTerms,
+    rate_grid,
+    resolve_penalty_factor,
+    statistics_second_moments,
+)
+from ._path import alpha_grid, check_alphas, grid_inputs, path_on_problem
+from ._penalties import ElasticNetPenalty, alpha_max
 from ._solvers import plan
 from ._streaming import stream_chunk
 
@@ -42,14 +48,27 @@ _REFIT_ATTRIBUTES = ("coef_", "intercept_", "dual_gap_", "n_iter_")
 _STREAM = ("_fold_stats", "_fold_stats_single", "_fold_stats_dtype")
 
 
-def fold_penalty(alpha, rho, positive, stats=None):
+def fold_penalty(alpha, rho, positive, stats=None, terms=None):
     """The penalty of one fit of the fold CV: the one place penalties are built.
 
     ``stats`` (the statistics the fit is trained on) is what a penalty that
     depends on the data needs, such as the input-dropout ridge term ``d_j =
-    sum_i s_i x_ij^2 / S``, which differs from fold to fold.
+    sum_i s_i x_ij^2 / S = M_xx,jj / S + mu_j^2``, which differs from fold to
+    fold; ``terms`` (:class:`~skreg._extensions.PenaltyTerms`) the penalty
+    factors and the dropout rate.
     """
-    return ElasticNetPenalty(alpha, rho, positive)
+    if terms is None:
+        return ElasticNetPenalty(alpha, rho, positive)
+    moments = statistics_second_moments(stats) if terms.needs_moments else None
+    return terms.penalty(alpha, rho, positive, moments)
+
+
+def _penalty_maker(rho, positive, stats, terms):
+    """``penalty_of(alpha)`` of the fits trained on ``stats``."""
+    if terms is None:
+        return None
+    moments = statistics_second_moments(stats) if terms.needs_moments else None
+    return terms.maker(rho, positive, moments)
 
 
 # ------------------------------------------------------------------ fold choice
@@ -103,19 +122,18 @@ def unready_reason(fold_stats, n_required=None):
 
 
 # ---------------------------------------------------------------------- engine
-def _grid(total, rho, alphas, eps, positive):
+def _grid(total, rho, alphas, eps, positive, factor=None):
     """The grid of ``rho`` from the statistics of all the rows (or the given one)."""
     if not isinstance(alphas, Integral):
         return alphas
     problem = GramProblem.from_statistics(total, np.float64)
-    if rho > 0:
-        return alpha_grid(problem_xty(problem), problem.n_weight, rho, alphas, eps,
-                          positive)
-    return alpha_grid(None, problem.n_weight, 0.0, alphas, eps,
-                      spectrum=problem.spectrum_bounds())
+    xty, kept, spectrum = grid_inputs(problem, ElasticNetPenalty(1.0, rho,
+                                                                 factor=factor))
+    return alpha_grid(xty, problem.n_weight, rho, alphas, eps, positive,
+                      None if rho > 0 else spectrum(), kept)
 
 
-def _fold_mse(total, fold, rho, grid, positive, tol, max_iter, dtype):
+def _fold_mse(total, fold, rho, grid, positive, tol, max_iter, dtype, terms=None):
     """Held-out MSE of every alpha of the path trained without ``fold``.
 
     Returns the weighted MSE per alpha (averaged over targets) and the number of
@@ -123,21 +141,23 @@ def _fold_mse(total, fold, rho, grid, positive, tol, max_iter, dtype):
     """
     train = total.copy().downdate(fold)
     problem = GramProblem.from_statistics(train, dtype)
-    solver, _ = plan("auto", fold_penalty(1.0, rho, positive, train), problem.shape,
-                     False, n_fits=len(grid), statistics=True)
-    coefs, _, _, n_unconverged = path_on_problem(problem, solver, rho, grid, positive,
-                                                 tol, max_iter, compute_gaps=False)
+    solver, _ = plan("auto", fold_penalty(1.0, rho, positive, train, terms),
+                     problem.shape, False, n_fits=len(grid), statistics=True)
+    coefs, _, _, n_unconverged = path_on_problem(
+        problem, solver, rho, grid, positive, tol, max_iter, compute_gaps=False,
+        penalty_of=_penalty_maker(rho, positive, train, terms))
     intercepts = problem.y_mean - coefs.astype(np.float64) @ problem.X_mean
     sse = fold.squared_error(coefs, intercepts)           # (n_alphas, n_targets)
     return sse.mean(axis=1) / fold.weight, n_unconverged
 
 
 def cv_from_fold_statistics(estimator, fold_stats, single, dtype, ratios, ratio_list,
-                            n_required=None):
+                            n_required=None, names=None):
     """Cross-validate ``estimator``'s grid on ``fold_stats``; the fitted attributes.
 
     ``estimator`` is a :class:`~skreg.RegularizedRegressorCV` whose parameters
     were checked (``ratios``, ``ratio_list`` from its ``_check_params``).
+    ``names``: the feature names (for a ``penalty_factor`` keyed by name).
     Raises a ``ValueError`` when the folds cannot be cross-validated.
     """
     reason = unready_reason(fold_stats, n_required)
@@ -149,31 +169,56 @@ def cv_from_fold_statistics(estimator, fold_stats, single, dtype, ratios, ratio_
     check_no_overflow(total.x_mean, total.y_mean, np.diag(total.xx), total.xy,
                       total.yy)
     alphas = check_alphas(estimator.alphas)
-    grids = [_grid(total, rho, alphas, estimator.eps, estimator.positive)
-             for rho in ratios]
+    factor = resolve_penalty_factor(estimator.penalty_factor, fold_stats.n_features,
+                                    names)
+    rates, pure = estimator._rates(), estimator.penalty is None
+    base_grids = ([rate_grid(rates)] if pure else
+                  [_grid(total, rho, alphas, estimator.eps, estimator.positive, factor)
+                   for rho in ratios])
+    configs = [(0.0, 0.0)] if pure else [(rho, q) for q in rates for rho in ratios]
+    grids = [base_grids[0]] if pure else base_grids * len(rates)
     results = Parallel(n_jobs=estimator.n_jobs)(
         delayed(_fold_mse)(total, fold_stats.folds[k], rho, grid, estimator.positive,
-                           estimator.tol, estimator.max_iter, dtype)
-        for rho, grid in zip(ratios, grids) for k in labels)
+                           estimator.tol, estimator.max_iter, dtype,
+                           PenaltyTerms(factor, q, pure))
+        for (rho, q), grid in zip(configs, grids) for k in labels)
     n_unconverged = sum(r[1] for r in results)
     n_fits = len(results) * len(grids[0]) * fold_stats.n_targets
-    table = np.array([r[0] for r in results]).reshape(len(ratios), len(labels), -1)
-    table = np.swapaxes(table, 1, 2)                      # (n_ratios, n_alphas, n_folds)
+    table = np.array([r[0] for r in results]).reshape(len(configs), len(labels), -1)
+    table = np.swapaxes(table, 1, 2)                      # (n_configs, n_alphas, n_folds)
 
     estimator._warn_unconverged(n_unconverged, n_fits, len(ratios))
-    fitted, rho, path = estimator._choose(
-        grids, table, table if ratio_list else table[0], ratio_list, ratios, None,
-        generated=isinstance(alphas, Integral), xty=lambda: total.xy,
-        n_weight=total.weight)
-    if rho == 0.0 and not estimator.positive:
-        refit = estimator._l2_refit_model(path[-1])._solve_statistics(
+
+    def alpha_top(rho):
+        problem = GramProblem.from_statistics(total, np.float64)
+        xty, kept, _ = grid_inputs(problem, ElasticNetPenalty(1.0, rho, factor=factor))
+        return alpha_max(xty, total.weight, rho, estimator.positive, kept)
+
+    fitted, i_config, i_alpha = estimator._choose(
+        table, estimator._layout(table, ratio_list, pure), None, grids,
+        [rho for rho, _ in configs], generated=isinstance(alphas, Integral),
+        alpha_top=alpha_top, pure=pure, rates=rates)
+    rho, q = configs[i_config]
+    path = grids[i_config][:i_alpha + 1]
+    if pure:
+        q = rates[i_alpha]
+    else:
+        fitted["alphas_"] = np.array(base_grids) if ratio_list else base_grids[0]
+    fitted["dropout_"] = q
+    if estimator.dropouts is not None:
+        fitted["dropouts_"] = np.array(rates)
+    terms = PenaltyTerms(factor, q, pure)
+    if pure or (rho == 0.0 and not estimator.positive):
+        refit = estimator._l2_refit_model(path[-1], terms)._solve_statistics(
             total, single, dtype, warm=False)
         fitted.update({name: refit[name] for name in _REFIT_ATTRIBUTES})
     else:
         problem = GramProblem.from_statistics(total, dtype)
-        solver, _ = plan("auto", fold_penalty(1.0, rho, estimator.positive, total),
+        solver, _ = plan("auto", fold_penalty(1.0, rho, estimator.positive, total, terms),
                          problem.shape, False, n_fits=len(path), statistics=True)
-        fitted.update(estimator._refit_path(problem, solver, rho, path, dtype, single))
+        fitted.update(estimator._refit_path(
+            problem, solver, rho, path, dtype, single,
+            _penalty_maker(rho, estimator.positive, total, terms)))
     return fitted
 
 
@@ -200,7 +245,7 @@ def fit_distributed(estimator, X, y, sample_weight, ratios, ratio_list):
         X, y, sample_weight, estimator.fit_intercept, kind, spec)
     fitted = cv_from_fold_statistics(
         estimator, fold_stats, single, dtype, ratios, ratio_list,
-        n_required=spec.n_splits if kind == "hash" else None)
+        n_required=spec.n_splits if kind == "hash" else None, names=names)
     fitted.update(input_attributes(estimator, fold_stats.n_features, names))
     return fitted
 
@@ -239,6 +284,7 @@ def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list)
             "the statistics of the chunk are kept, and the next chunks can complete "
             "the folds.", UserWarning, stacklevel=4)
         return fitted
-    fitted.update(cv_from_fold_statistics(estimator, stats, single, np.dtype(dtype),
-                                          ratios, ratio_list, n_required))
+    fitted.update(cv_from_fold_statistics(
+        estimator, stats, single, np.dtype(dtype), ratios, ratio_list, n_required,
+        names=getattr(estimator, "feature_names_in_", None)))
     return fitted

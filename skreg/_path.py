@@ -22,8 +22,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._datafit import prepare_problem
+from ._extensions import (
+    check_dropout,
+    check_penalty_factor,
+    dropout_ridge,
+    resolve_penalty_factor,
+)
 from ._penalties import PENALTIES, ElasticNetPenalty, alpha_max
 from ._solvers import plan, solve
+from ._solvers._closed_form import scaled_columns
 from ._validation import (
     check_bool,
     check_option,
@@ -36,7 +43,8 @@ def penalty_ratio(penalty, l1_ratio):
     return {"l1": 1.0, "l2": 0.0}.get(penalty, l1_ratio)
 
 
-def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None):
+def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None,
+               factor=None):
     """The default grid: ``n_alphas`` values, decreasing, geometrically spaced.
 
     * With an L1 part (``rho > 0``): from ``alpha_max``, where every coefficient
@@ -93,6 +101,44 @@ def prepare_path_problem(X, Y, sw, fit_intercept, rho, positive, n_alphas):
     return prepare_problem(X, Y, sw, fit_intercept, form), solver
 
 
+def grid_inputs(problem, penalty):
+    """``(Xty, factor, spectrum)`` behind the default grid of ``penalty``'s kind
+    on ``problem`` (``penalty`` at ``alpha = 1``): the correlations and factors
+    of the penalised features with the unpenalised ones partialled out, and the
+    spectrum bounds of the L2 grid (of the columns divided by ``sqrt(f_j)``)."""
+    from ._unpenalized import eliminate, unpenalized_features
+
+    p = problem.shape[1]
+    factor = _factor_of(penalty, p)
+    free = None if factor is None else unpenalized_features(
+        ElasticNetPenalty(1.0, 1.0, factor=factor), p)
+    if free is not None:
+        elim = eliminate(problem, free)
+        problem, factor = elim.reduced, factor[elim.kept]
+    if factor is None:
+        return problem_xty(problem), None, problem.spectrum_bounds
+    scale = 1.0 / np.sqrt(np.where(factor > 0, factor, 1.0))
+
+    def spectrum():
+        n, q = problem.shape
+        if problem.form == "gram" or q <= n:
+            M = scale[:, None] * problem.gram() * scale[None, :]
+        else:
+            M = scaled_columns(problem.as_float64(), scale).kernel()
+        evals = np.linalg.eigvalsh(M)
+        top = float(evals[-1]) if evals.size else 0.0
+        nonzero = evals[evals > top * max(1e-12, np.finfo(problem.out_dtype).eps
+                                          * max(n, q))]
+        return top, float(nonzero[0]) if nonzero.size else top
+
+    return problem_xty(problem), factor, spectrum
+
+
+def _factor_of(penalty, p):
+    """The penalty factors of ``penalty`` (at ``alpha = 1``), or None."""
+    return None if penalty.factor is None else np.asarray(penalty.factor, np.float64)
+
+
 def l2_spectrum(problem):
     """Eigendecomposition behind every L2 solution of ``problem``.
 
@@ -126,17 +172,71 @@ def rmatmat(problem, U):
 
 
 def l2_coefs(spectrum, alphas, n_weight):
-    """L2 solutions for every alpha: array of shape (n_alphas, n_targets, p)."""
+    """L2 solutions for every alpha: array of shape (n_alphas, n_targets, p).
+
+    At ``alpha = 0`` (least squares; a dropout rate of 0) the eigenvalues below
+    ``1e-12`` of the largest are left out: the minimum-norm solution.
+    """
     evals, basis, proj = spectrum
     out = np.empty((len(alphas), proj.shape[1], basis.shape[0]))
+    floor = 1e-12 * float(evals.max(initial=0.0))
     for i, alpha in enumerate(alphas):
-        out[i] = (basis @ (proj / (evals + alpha * n_weight)[:, None])).T
+        denom = evals + alpha * n_weight
+        inv = np.where(denom > floor, 1.0 / np.where(denom > floor, denom, 1.0), 0.0)
+        out[i] = (basis @ (proj * inv[:, None])).T
     return out
 
 
+def weighted_l2_coefs(problem, penalty_of, alphas):
+    """L2 solutions with per-feature weights ``alpha f_j + delta_j`` for every alpha.
+
+    ``penalty_of(alpha)`` gives the penalty (factors ``f``, a ridge ``delta``
+    such as the dropout term).  Unpenalised features are partialled out
+    (:mod:`skreg._unpenalized`).  With every remaining ``f_j > 0`` one
+    eigendecomposition gives the whole grid: ``M = F^{-1/2} (G + S diag(delta))
+    F^{-1/2} = V diag(e) V^T`` and ``w(alpha) = F^{-1/2} V (e + alpha S)^{-1}
+    V^T F^{-1/2} c`` (for a wide rows problem without ``delta``, the kernel of
+    the columns scaled by ``F^{-1/2}``).  Otherwise one closed form per alpha.
+    """
+    from ._solvers._closed_form import scaled_columns, solve_closed_form
+    from ._unpenalized import eliminate, unpenalized_features
+
+    p = problem.shape[1]
+    ridge = penalty_of(0.0).weights(p)[1]
+    factor = penalty_of(1.0).weights(p)[1] - ridge
+    free = unpenalized_features(penalty_of(1.0), p)
+    elim = None if free is None else eliminate(problem, free)
+    red = problem if elim is None else elim.reduced
+    kept = np.arange(p) if elim is None else elim.kept
+    f, delta = factor[kept], ridge[kept]
+    n, q = red.shape
+    S = red.n_weight
+    if np.all(f > 0) and (red.form == "gram" or q <= n or not np.any(delta)):
+        scale = 1.0 / np.sqrt(f)
+        if red.form == "gram" or q <= n:
+            M = red.gram()
+            M.flat[:: q + 1] += S * delta
+            M = scale[:, None] * M * scale[None, :]
+            evals, V = np.linalg.eigh(M)
+            spectrum = (np.maximum(evals, 0.0), scale[:, None] * V,
+                        V.T @ (scale[:, None] * problem_xty(red)))
+        else:
+            evals, basis, proj = l2_spectrum(scaled_columns(red.as_float64(), scale))
+            spectrum = (evals, scale[:, None] * basis, proj)
+        coefs = l2_coefs(spectrum, alphas, S)
+    else:
+        coefs = np.array([solve_closed_form(red, penalty_of(a).restrict(kept))
+                          for a in alphas])
+    return coefs if elim is None else elim.expand(coefs, np.float64)
+
+
 def path_on_problem(problem, solver, rho, alphas, positive, tol, max_iter,
-                    coef_init=None, compute_gaps=True):
+                    coef_init=None, compute_gaps=True, penalty_of=None):
     """Solutions of the prepared problem for each alpha (descending).
+
+    ``penalty_of(alpha)`` builds the penalty of each fit (None: the plain
+    ``ElasticNetPenalty(alpha, rho, positive)``): how penalty factors and the
+    dropout term (whose weights depend on the training data) reach the path.
 
     L2 without a constraint: every solution from one eigendecomposition (or, for
     a sparse design too large to decompose, conjugate gradients warm-started
@@ -148,24 +248,32 @@ def path_on_problem(problem, solver, rho, alphas, positive, tol, max_iter,
     ``n_unconverged``, the number of (alpha, target) fits whose duality gap is
     above ``tol`` times the objective at 0.
     """
+    from ._unpenalized import certified_gap
+
+    if penalty_of is None:
+        def penalty_of(alpha):
+            return ElasticNetPenalty(alpha, rho, positive)
     n_alphas = len(alphas)
     n_targets, n_features = problem.n_targets, problem.shape[1]
     gaps = np.full((n_alphas, n_targets), np.nan)
     n_iters = np.ones((n_alphas, n_targets), dtype=int)
     if solver == "cholesky":
-        coefs = l2_coefs(l2_spectrum(problem), alphas, problem.n_weight).astype(
-            problem.out_dtype)
+        weighted = np.ndim(penalty_of(1.0).l2) > 0
+        coefs = (weighted_l2_coefs(problem, penalty_of, alphas) if weighted else
+                 l2_coefs(l2_spectrum(problem), alphas, problem.n_weight))
+        coefs = coefs.astype(problem.out_dtype)
         if compute_gaps:
             for i, alpha in enumerate(alphas):
-                pen = ElasticNetPenalty(alpha, 0.0)
-                gaps[i] = [problem.gap(coefs[i, k], k, pen) for k in range(n_targets)]
+                pen = penalty_of(alpha)
+                gaps[i] = [certified_gap(problem, coefs[i, k], k, pen)
+                           for k in range(n_targets)]
         return coefs, gaps, n_iters, 0
     coefs = np.empty((n_alphas, n_targets, n_features), dtype=problem.out_dtype)
     w, working_sets = coef_init, None
     n_unconverged = 0
     for i, alpha in enumerate(alphas):
-        result = solve(problem, ElasticNetPenalty(alpha, rho, positive), solver, tol,
-                       max_iter, w, start_ws=working_sets)
+        result = solve(problem, penalty_of(alpha), solver, tol, max_iter, w,
+                       start_ws=working_sets)
         coefs[i] = w = result.coef
         working_sets = result.working_sets
         gaps[i] = result.gap
@@ -206,7 +314,8 @@ def check_alphas(alphas):
 def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
                         eps=1e-3, fit_intercept=True,
                         sample_weight=None, positive=False, tol=1e-4,
-                        max_iter=1000, return_intercept=False, return_n_iter=False):
+                        max_iter=1000, return_intercept=False, return_n_iter=False,
+                        penalty_factor=None, dropout=0.0):
     r"""Compute the coefficients of :class:`RegularizedRegressor` along a grid of ``alpha``.
 
     Solves, for each ``alpha`` of the grid, the objective of
@@ -215,9 +324,11 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     .. math::
 
         F(w, b) = \frac{1}{2S} \sum_i s_i (y_i - x_i^\top w - b)^2
-                  + \alpha \left( \rho \lVert w \rVert_1
-                  + \frac{1 - \rho}{2} \lVert w \rVert_2^2 \right),
+                  + \alpha \sum_j f_j \left( \rho |w_j|
+                  + \frac{1 - \rho}{2} w_j^2 \right)
+                  + \frac{1}{2} \frac{q}{1 - q} \sum_j d_j w_j^2,
 
+    (``f = penalty_factor``, ``q = dropout``, ``d_j = sum_i s_i x_ij^2 / S``),
     sharing the work between the values: with an L1 part the grid is walked
     from the largest ``alpha`` down with warm starts on a problem prepared once;
     for L2 one eigendecomposition gives every ``alpha``.
@@ -259,6 +370,14 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
         Also return the intercepts.
     return_n_iter : bool, default=False
         Also return the iterations each fit took.
+    penalty_factor : array-like of shape (n_features,), dict, pandas Series or \
+            None, default=None
+        Per-feature penalty factors, as in :class:`RegularizedRegressor`
+        (features with ``f_j = 0`` are in every model of the path); the
+        generated grid starts at the ``alpha_max`` of the penalised features.
+    dropout : float, default=0.0
+        Input-dropout rate ``q`` in [0, 1), as in :class:`RegularizedRegressor`:
+        the same term at every ``alpha``.
 
     Returns
     -------
@@ -322,6 +441,9 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     check_bool(positive, "positive")
     check_scalar_param(tol, "tol", low=0.0)
     check_scalar_param(max_iter, "max_iter", kind=Integral, low=1)
+    check_penalty_factor(penalty_factor)
+    dropout = check_dropout(dropout)
+    names = getattr(X, "columns", None)
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
     y = check_array(y, ensure_2d=False, dtype=X.dtype)
     check_consistent_length(X, y)
@@ -330,14 +452,25 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     rho = penalty_ratio(penalty, l1_ratio)
 
+    factor = resolve_penalty_factor(penalty_factor, X.shape[1], names)
+    if positive and factor is not None and not dropout and np.any(factor == 0):
+        raise ValueError("positive=True with penalty_factor zeros (unpenalised "
+                         "features) is not supported.")
+
     n_alphas = alphas if isinstance(alphas, Integral) else len(alphas)
     problem, solver = prepare_path_problem(X, Y, sw, fit_intercept, rho, positive,
                                            n_alphas)
+    ridge = dropout_ridge(problem, dropout)
+
+    def penalty_of(alpha):
+        return ElasticNetPenalty(alpha, rho, positive, factor, ridge)
+
     if isinstance(alphas, Integral):
-        alphas = alpha_grid(problem_xty(problem), problem.n_weight, rho, alphas, eps,
-                            positive, None if rho > 0 else problem.spectrum_bounds())
-    coefs, gaps, n_iters, n_unconverged = path_on_problem(problem, solver, rho, alphas,
-                                                          positive, tol, max_iter)
+        xty, kept_factor, spectrum = grid_inputs(problem, penalty_of(1.0))
+        alphas = alpha_grid(xty, problem.n_weight, rho, alphas, eps, positive,
+                            None if rho > 0 else spectrum(), kept_factor)
+    coefs, gaps, n_iters, n_unconverged = path_on_problem(
+        problem, solver, rho, alphas, positive, tol, max_iter, penalty_of=penalty_of)
     if n_unconverged:
         warnings.warn(
             f"regularization_path: {n_unconverged} of {len(alphas) * Y.shape[1]} fits "
