@@ -43,6 +43,15 @@ class _SparseInputMLP(DropoutMLPClassifier):
         return super().predict_proba(_to_sparse(X))
 
 
+class _PatternFactors(RegularizedRegressor):
+    """A RegularizedRegressor with penalty factors 0, 1, 2, 0.5, 0, 1, 2, 0.5, ...
+    (as many as X has features; zeros leave features unpenalised), for data whose
+    number of features the checks choose."""
+
+    def _factor(self, n_features, names):
+        return np.resize([0.0, 1.0, 2.0, 0.5], n_features)
+
+
 def _to_sparse(X):
     if sp.issparse(X) or not isinstance(X, np.ndarray) or X.ndim != 2:
         return X
@@ -62,6 +71,14 @@ ESTIMATORS = [
     RegularizedRegressor(penalty="l1", alpha=0.1, positive=True),
     _SparseInput(penalty="elasticnet", alpha=0.1),
     _SparseInput(penalty="l2", alpha=0.1),
+    RegularizedRegressor(penalty="l2", alpha=0.1, dropout=0.3),
+    RegularizedRegressor(penalty=None, dropout=0.5),
+    RegularizedRegressor(penalty="elasticnet", alpha=0.1, dropout=0.2),
+    _SparseInput(penalty="l1", alpha=0.1, dropout=0.2),
+    _PatternFactors(penalty="l1", alpha=0.1),
+    _PatternFactors(penalty="l2", alpha=0.1, dropout=0.2),
+    _PatternFactors(penalty="elasticnet", alpha=0.1, solver="gd", tol=1e-12,
+                    max_iter=100_000),
 ]
 
 
@@ -70,6 +87,10 @@ CV_ESTIMATORS = [
     RegularizedRegressorCV(cv=None, alphas=10),
     RegularizedRegressorCV(penalty="l1", alphas=10, cv=3),
     RegularizedRegressorCV(penalty="elasticnet", l1_ratio=[0.3, 0.8], alphas=5, cv=3),
+    RegularizedRegressorCV(penalty=None, dropouts=[0.0, 0.3, 0.6], cv=3),
+    RegularizedRegressorCV(penalty=None, dropouts=[0.1, 0.5], cv=None),
+    RegularizedRegressorCV(penalty="l1", alphas=10, cv=3, dropouts=[0.0, 0.3],
+                           penalty_factor=None),
 ]
 
 MLP_ESTIMATORS = [

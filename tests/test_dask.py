@@ -196,3 +196,22 @@ def test_dask_cv_bad_input(client):
         RegularizedRegressorCV(cv=GridSearchCV).fit(da.from_array(X), da.from_array(y))
     with pytest.raises(ValueError, match="only 2 of the 30 hash folds"):
         RegularizedRegressorCV(cv=30).fit(da.from_array(X[:2]), da.from_array(y[:2]))
+
+
+def test_dask_fit_with_factors_by_name_and_dropout_equals_in_memory(client):
+    X, y, sw = _data(3000, 6, seed=2)
+    columns = [f"x{i}" for i in range(6)]
+    factor = {name: float(i % 3) for i, name in enumerate(columns)}    # zeros too
+    kw = dict(penalty_factor=factor, dropout=0.3, tol=1e-12)
+    ddf = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=4)
+    got = RegularizedRegressor("elasticnet", 0.1, **kw).fit(
+        ddf, dd.from_pandas(pd.Series(y), npartitions=4),
+        sample_weight=dd.from_pandas(pd.Series(sw), npartitions=4))
+    ref = RegularizedRegressor("elasticnet", 0.1, **kw).fit(
+        pd.DataFrame(X, columns=columns), y, sample_weight=sw)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    cv = RegularizedRegressorCV(None, dropouts=[0.0, 0.5], cv=PredefinedSplit(
+        np.arange(3000) % 3)).fit(da.from_array(X, chunks=(700, 6)), y)
+    mem = RegularizedRegressorCV(None, dropouts=[0.0, 0.5], cv=PredefinedSplit(
+        np.arange(3000) % 3)).fit(X, y)
+    np.testing.assert_allclose(cv.mse_path_, mem.mse_path_, rtol=1e-9)

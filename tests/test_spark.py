@@ -216,3 +216,14 @@ def test_spark_nulls_and_nan_are_named(spark):
     with pytest.raises(ValueError, match=r"\{'x2': 2, 'target': 1\}"):
         model.fit(sdf, "target")
     np.testing.assert_array_equal(model.coef_, coef)
+
+
+def test_spark_fit_with_factors_and_dropout_equals_in_memory_fit(spark):
+    X, y, sw = _data()
+    frame, columns = _frame(X, y, sw)
+    factor = {name: float(i % 3) for i, name in enumerate(columns)}    # zeros too
+    kw = dict(alpha=0.05, tol=1e-12, penalty_factor=factor, dropout=0.2)
+    ref = RegularizedRegressor("l1", **kw).fit(frame[columns], y, sample_weight=sw)
+    got = RegularizedRegressor("l1", **kw).fit(spark.createDataFrame(frame),
+                                               "target", sample_weight="w")
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-8, atol=1e-12)
