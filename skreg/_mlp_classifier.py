@@ -60,8 +60,10 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         multilabel targets) stalls, and restore the weights of the best epoch.
     {{params_adam}}
     dropout : float, default=0.2
-        Probability of dropping each hidden unit during training, in [0, 1);
-        0 turns dropout off (and must be 0 with ``solver="lbfgs"``).  The
+        Probability of dropping each hidden unit during training, in [0, 1)
+        (hidden units, with random masks; the ``dropout`` of
+        :class:`RegularizedRegressor` is input dropout of a linear model, taken
+        exactly in expectation as a penalty); 0 turns dropout off (and must be 0 with ``solver="lbfgs"``).  The
         default was chosen by measurement with the default architecture and
         settings, mean test accuracy over 5 seeds
         (``benchmarks/bench_mlp.py --choose-default``): against no dropout,

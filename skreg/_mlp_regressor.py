@@ -66,8 +66,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         epoch.
     {{params_adam}}
     dropout : float, default=0.2
-        Probability of dropping each hidden unit during training, in [0, 1);
-        0 turns dropout off (and must be 0 with ``solver="lbfgs"``).  The same
+        Probability of dropping each hidden unit during training, in [0, 1)
+        (hidden units, with random masks; the ``dropout`` of
+        :class:`RegularizedRegressor` is input dropout of a linear model, taken
+        exactly in expectation as a penalty); 0 turns dropout off (and must be 0 with ``solver="lbfgs"``).  The same
         default as :class:`DropoutMLPClassifier`, measured with the default
         architecture and settings, mean test R^2 over 5 seeds
         (``benchmarks/bench_mlp.py --choose-default --datasets diabetes
