@@ -597,7 +597,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             grid, scores, sq_errors = _loo_l2(
                 _scale_columns(X, scale), Y, sw, rate_grid(rates) if pure else alphas,
                 self.eps, self.fit_intercept, scorer, single)
-            base_grids = [grid]
+            base_grids = grids = [grid]
             configs = [(0.0, rates[0] if not pure else 0.0)]
             table = scores[None, :, None]             # (n_configs, n_alphas, 1)
             mse_path = sq_errors.mean(axis=2).T       # (n_alphas, n_samples)
@@ -605,9 +605,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         else:
             base_grids = ([rate_grid(rates)] if pure else
                           [self._grid(X, Y, sw, rho, alphas, factor) for rho in ratios])
-            configs = ([(0.0, 0.0)] if pure else
-                       [(rho, q) for q in rates for rho in ratios])
-            grids = [base_grids[0]] if pure else base_grids * len(rates)
+            configs, grids = self._configs(base_grids, ratios, rates)
             cv = check_cv(5 if self.cv is None else self.cv)
             folds = list(cv.split(X, y, **split_params))
             results = Parallel(n_jobs=self.n_jobs)(
@@ -622,13 +620,35 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             table = np.swapaxes(table, 1, 2)          # (n_configs, n_alphas, n_folds)
             mse_path = score_path = self._layout(table, ratio_list, pure)
         self._warn_unconverged(n_unconverged, n_fits, len(ratios))
+        fitted, rho, grid, terms = self._chosen(
+            table, mse_path if scorer is None else score_path, scorer, configs, grids,
+            base_grids, ratio_list, isinstance(alphas, Integral), alpha_top, factor)
+        fitted.update(self._refit(X, Y, sw, single, rho, grid, sample_weight, terms))
+        self._publish_cv(fitted)
+        return self
+
+    def _configs(self, base_grids, ratios, rates):
+        """The points searched besides ``alpha``: ``[(rho, q), ...]`` (every
+        ``l1_ratio`` for every dropout rate) and the alpha grid of each.  Pure
+        dropout is one configuration whose grid is the rates'."""
+        if self.penalty is None:
+            return [(0.0, 0.0)], [base_grids[0]]
+        return [(rho, q) for q in rates for rho in ratios], base_grids * len(rates)
+
+    def _chosen(self, table, path, scorer, configs, grids, base_grids, ratio_list,
+                generated, alpha_top, factor):
+        """The best point of ``table`` (:meth:`_choose`) and what describes it.
+
+        Returns the fitted attributes of the choice (``alpha_``, ``l1_ratio_``,
+        ``dropout_``, the grids and the score path), its ``rho``, the grid down to
+        the chosen value (the path the refit follows) and its
+        :class:`~skreg._extensions.PenaltyTerms`.
+        """
+        pure, rates = self.penalty is None, self._rates()
         fitted, i_config, i_alpha = self._choose(
-            table, mse_path if scorer is None else score_path, scorer,
-            [base_grids[0]] * len(configs) if pure or loo else grids,
-            [rho for rho, _ in configs], generated=isinstance(alphas, Integral),
-            alpha_top=alpha_top, pure=pure, rates=rates)
+            table, path, scorer, grids, [rho for rho, _ in configs], generated,
+            alpha_top, pure=pure, rates=rates)
         rho, q = configs[i_config]
-        grid = (base_grids[0] if pure or loo else grids[i_config])[:i_alpha + 1]
         if pure:
             q = rates[i_alpha]
         else:
@@ -636,10 +656,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         fitted["dropout_"] = q
         if self.dropouts is not None:
             fitted["dropouts_"] = np.array(rates)
-        terms = PenaltyTerms(factor, q, pure)
-        fitted.update(self._refit(X, Y, sw, single, rho, grid, sample_weight, terms))
-        self._publish_cv(fitted)
-        return self
+        return (fitted, rho, grids[i_config][:i_alpha + 1],
+                PenaltyTerms(factor, q, pure))
 
     def _rates(self):
         """The dropout rates searched, decreasing (ties go to the larger rate)."""

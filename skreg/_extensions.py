@@ -21,7 +21,7 @@ from numbers import Real
 import numpy as np
 
 from ._penalties import make_penalty
-from ._validation import check_scalar_param
+from ._validation import check_real_entries, check_scalar_param
 
 
 def check_dropout(dropout, name="dropout"):
@@ -70,12 +70,7 @@ def check_penalty_factor(penalty_factor):
 
 
 def _check_values(values):
-    for value in values:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
-            raise TypeError(
-                "Parameter 'penalty_factor' must contain real numbers, got "
-                f"{value!r} of type {type(value).__name__}."
-            )
+    check_real_entries(values, "penalty_factor", values)
     arr = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(

@@ -175,8 +175,7 @@ def cv_from_fold_statistics(estimator, fold_stats, single, dtype, ratios, ratio_
     base_grids = ([rate_grid(rates)] if pure else
                   [_grid(total, rho, alphas, estimator.eps, estimator.positive, factor)
                    for rho in ratios])
-    configs = [(0.0, 0.0)] if pure else [(rho, q) for q in rates for rho in ratios]
-    grids = [base_grids[0]] if pure else base_grids * len(rates)
+    configs, grids = estimator._configs(base_grids, ratios, rates)
     results = Parallel(n_jobs=estimator.n_jobs)(
         delayed(_fold_mse)(total, fold_stats.folds[k], rho, grid, estimator.positive,
                            estimator.tol, estimator.max_iter, dtype,
@@ -194,21 +193,10 @@ def cv_from_fold_statistics(estimator, fold_stats, single, dtype, ratios, ratio_
         xty, kept, _ = grid_inputs(problem, ElasticNetPenalty(1.0, rho, factor=factor))
         return alpha_max(xty, total.weight, rho, estimator.positive, kept)
 
-    fitted, i_config, i_alpha = estimator._choose(
-        table, estimator._layout(table, ratio_list, pure), None, grids,
-        [rho for rho, _ in configs], generated=isinstance(alphas, Integral),
-        alpha_top=alpha_top, pure=pure, rates=rates)
-    rho, q = configs[i_config]
-    path = grids[i_config][:i_alpha + 1]
-    if pure:
-        q = rates[i_alpha]
-    else:
-        fitted["alphas_"] = np.array(base_grids) if ratio_list else base_grids[0]
-    fitted["dropout_"] = q
-    if estimator.dropouts is not None:
-        fitted["dropouts_"] = np.array(rates)
-    terms = PenaltyTerms(factor, q, pure)
-    if pure or (rho == 0.0 and not estimator.positive):
+    fitted, rho, path, terms = estimator._chosen(
+        table, estimator._layout(table, ratio_list, pure), None, configs, grids,
+        base_grids, ratio_list, isinstance(alphas, Integral), alpha_top, factor)
+    if terms.pure or (rho == 0.0 and not estimator.positive):
         refit = estimator._l2_refit_model(path[-1], terms)._solve_statistics(
             total, single, dtype, warm=False)
         fitted.update({name: refit[name] for name in _REFIT_ATTRIBUTES})

@@ -14,7 +14,7 @@
 """
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +34,7 @@ from ._solvers._closed_form import scaled_columns
 from ._validation import (
     check_bool,
     check_option,
+    check_real_entries,
     check_sample_weight,
     check_scalar_param,
 )
@@ -297,12 +298,7 @@ def check_alphas(alphas):
             f"array-like of positive numbers, got {alphas!r}."
         )
     values = list(np.ravel(np.asarray(alphas, dtype=object)))
-    for value in values:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
-            raise TypeError(
-                "Parameter 'alphas' must contain real numbers only, got "
-                f"{value!r} of type {type(value).__name__} in {alphas!r}."
-            )
+    check_real_entries(values, "alphas", alphas)
     out = np.asarray(values, dtype=np.float64)
     if out.size == 0:
         raise ValueError("alphas must contain at least one value.")

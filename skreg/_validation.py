@@ -32,6 +32,18 @@ def check_scalar_param(value, name, *, kind=Real, low=None, high=None,
     return value
 
 
+def check_real_entries(values, name, given):
+    """Raise a ``TypeError`` naming ``name`` unless every entry of ``values`` is a
+    real number (a bool or a string is not); ``given`` is shown as what was
+    passed."""
+    for value in values:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
+            raise TypeError(
+                f"Parameter {name!r} must contain real numbers only, got "
+                f"{value!r} of type {type(value).__name__} in {given!r}."
+            )
+
+
 def check_option(value, name, options):
     """Check that ``value`` is one of ``options`` (which may include None)."""
     for option in options:
