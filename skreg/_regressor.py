@@ -81,15 +81,16 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         - ``"cholesky"``: closed form from the smaller of the ``p x p`` and
           ``n x n`` systems, minimum-norm least squares when singular.
         - ``"cg"``: conjugate gradients on the normal equations (CGLS).
-        - ``"working_set"``: grows a working set of features and solves each
-          restricted problem from its Gram matrix by accelerated proximal
-          gradient, finished with exact Newton (feature-sign) steps.
+        - ``"working_set"``: compiled coordinate descent on a growing working
+          set of features, with Anderson extrapolation, finished with exact
+          Newton (feature-sign) steps once the support has settled.
         - ``"gd"``: the lecture notes' batch gradient descent, corrected: steps of
           ``1/L`` on the data term and soft-thresholding (proximal) steps for the
           penalty.  Slow; there for reference and teaching.
     max_iter : int, default=1000
-        Maximum number of iterations of an iterative solver (inner iterations of
-        the working-set solver, gradient steps of ``"gd"``, CG steps).
+        Maximum number of iterations of an iterative solver (epochs of
+        coordinate descent, as scikit-learn's ``Lasso`` counts them, for the
+        working-set solver; gradient steps of ``"gd"``; CG steps).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol * F(0)``, the objective at
         ``w = 0`` (with the intercept fitted).

@@ -49,7 +49,6 @@ class SolverResult:
     n_iter: list
     gap: np.ndarray                  # (n_targets,): the float64 certificate
     converged_targets: np.ndarray    # (n_targets,) of bool
-    solver: str
     # True when a target met tol in the solver's own (float32) arithmetic but not
     # by the float64 certificate: float32 cannot resolve the tolerance asked for.
     precision_limited: bool = False
@@ -150,7 +149,7 @@ def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None
         # an exact solve in float64: converged up to its own rounding
         converged = gaps <= np.maximum(tol, _CLOSED_FORM_ROUNDING) * scale
         limited = bool(not np.all(converged) and out_dtype != np.float64)
-        return SolverResult(coef, [1] * n_targets, gaps, converged, solver, limited)
+        return SolverResult(coef, [1] * n_targets, gaps, converged, limited)
 
     coef = np.zeros((n_targets, p), dtype=out_dtype)
     gaps = np.zeros(n_targets)
@@ -181,7 +180,7 @@ def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None
                 n_iters[k] = exc.skreg_epochs
                 gaps[k] = problem.gap(coef[k], k, penalty)
             gaps[k + 1:] = np.inf
-            exc.skreg_result = SolverResult(coef, n_iters, gaps, converged, solver,
+            exc.skreg_result = SolverResult(coef, n_iters, gaps, converged,
                                             working_sets=working_sets)
             exc.skreg_complete = w is not None and k == n_targets - 1
             raise
@@ -190,4 +189,4 @@ def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None
         n_iters[k] = it
         converged[k] = gap <= tol_abs
         limited |= bool(own <= tol_abs < gap and problem.out_dtype != np.float64)
-    return SolverResult(coef, n_iters, gaps, converged, solver, limited, working_sets)
+    return SolverResult(coef, n_iters, gaps, converged, limited, working_sets)
