@@ -130,6 +130,9 @@ def weighted_mean64(X, sw):
     if sp.issparse(X):
         return np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
     X = np.asarray(X)
+    if X.dtype in (np.float32, np.float64):
+        from ._solvers._kernels import reference_means
+        return reference_means(X, sw)
     ref = X[int(np.argmax(sw > 0))].astype(np.float64)
     if X.shape[0] <= _ROW_BLOCK:
         return ref + (sw @ (X - ref)) / total

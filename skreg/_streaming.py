@@ -56,7 +56,7 @@ def _centred_products(X, mx, sw, swy):
         stop = start + _ROW_BLOCK
         block = X[start:stop]
         block = block.toarray() if sp.issparse(block) else block
-        Xc = block.astype(np.float64) - mx
+        Xc = np.subtract(block, mx, dtype=np.float64)     # one float64 temporary
         xy += Xc.T @ swy[start:stop]
         if not unit:
             Xc *= root[start:stop, None]

@@ -54,16 +54,26 @@ ANDERSON_K = 5
 PATIENCE = 200
 
 
-def _compile(func):
+# LLVM may reorder (and fuse) the floating-point sums of the kernels marked
+# ``fast``: dot products then vectorise, 1.6-2.5x faster epochs (measured on
+# 442 x 244 to 20000 x 200 columns). Only the order of additions changes, by
+# rounding; NaN and infinity keep their meaning (no "nnan" / "ninf").
+_FAST = {"reassoc", "contract"}
+
+
+def _compile(func=None, *, fast=False):
     """``njit(cache=True)``, or without the cache where none can be written.
 
     numba caches compiled code next to the source (``__pycache__``) or in the
     user's cache folder; when neither is writable (a read-only install and home)
     it refuses ``cache=True`` outright, so the kernel is compiled per process
-    instead, with a warning.
+    instead, with a warning.  ``fast`` allows reassociating the kernel's sums.
     """
+    if func is None:
+        return lambda f: _compile(f, fast=fast)
+    options = dict(nogil=True, fastmath=_FAST if fast else False)
     try:
-        return njit(cache=True, nogil=True)(func)
+        return njit(cache=True, **options)(func)
     except RuntimeError as exc:          # "cannot cache function ...: no locator"
         if os.environ.get("SKREG_QUIET_NUMBA_CACHE") is None:
             warnings.warn(
@@ -73,7 +83,7 @@ def _compile(func):
                 RuntimeWarning,
                 stacklevel=2,
             )
-        return njit(cache=False, nogil=True)(func)
+        return njit(cache=False, **options)(func)
 
 
 # ------------------------------------------------------------------ one coordinate
@@ -104,7 +114,7 @@ def _violation(wj, grad, l1, positive):
 
 
 # --------------------------------------------------------------------------- epochs
-@_compile
+@_compile(fast=True)
 def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S, v):
     """One cyclic epoch on the dense design.
 
@@ -136,7 +146,7 @@ def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S, v):
     return worst
 
 
-@_compile
+@_compile(fast=True)
 def cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1, l2,
                     positive, inv_S, v):
     """One cyclic epoch on a CSC design with implicit centring.
@@ -187,7 +197,7 @@ def cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1
     return worst
 
 
-@_compile
+@_compile(fast=True)
 def cd_epoch_gram(Q, grad, w, l1, l2, positive, v):
     """One cyclic epoch on a Gram block (all its coordinates); ``grad = Q w - c``
     is kept up to date and ``v[j] = -grad[j]`` recorded just before each update."""
@@ -289,7 +299,7 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
 
 
 # ------------------------------------------------------------------------- Anderson
-@_compile
+@_compile(fast=True)
 def _anderson_weights(H):
     """Weights ``c`` (summing to 1) of the Anderson extrapolation of the iterates in
     the columns of ``H`` (K + 1 of them): ``c`` minimises ``|U c|`` with ``U`` the
@@ -377,7 +387,7 @@ def _extrapolate(Hw, Hstate, c, w, ws, state, positive):
     return True
 
 
-@_compile
+@_compile(fast=True)
 def _dot(x, y):
     acc = 0.0
     for i in range(x.shape[0]):
@@ -560,6 +570,30 @@ def cd_solve_gram(Q, grad, w, c, yy, l1, l2, positive, max_epochs, tol_gap, tol_
 
 # ---------------------------------------------------------------- preparation
 @_compile
+def reference_means(X, sw):
+    """Weighted column means of the rows of ``X`` (float64), accumulated as
+    ``x_r + sum_i s_i (x_i - x_r) / S`` around the first row ``x_r`` of positive
+    weight: a constant column gets exactly its value, large offsets do not
+    cancel, and no copy of ``X`` is made."""
+    n, p = X.shape
+    mean = np.zeros(p)
+    r0 = 0
+    while r0 < n - 1 and sw[r0] <= 0.0:
+        r0 += 1
+    total = 0.0
+    for i in range(n):
+        s = np.float64(sw[i])
+        if s == 0.0:
+            continue
+        total += s
+        for j in range(p):
+            mean[j] += s * (np.float64(X[i, j]) - np.float64(X[r0, j]))
+    for j in range(p):
+        mean[j] = np.float64(X[r0, j]) + mean[j] / total
+    return mean
+
+
+@_compile
 def center_rows(X, sw, unit, center, out):
     """Centre (around float64 weighted means) and weight the rows of a C-ordered
     ``X`` into the Fortran-ordered ``out``, in two sweeps over ``X`` (the second
@@ -571,21 +605,7 @@ def center_rows(X, sw, unit, center, out):
     and the squared norms of the centred, weighted columns (float64).
     """
     n, p = X.shape
-    mean = np.zeros(p)
-    if center:
-        r0 = 0
-        while r0 < n - 1 and sw[r0] <= 0.0:
-            r0 += 1
-        total = 0.0
-        for i in range(n):
-            s = np.float64(sw[i])
-            if s == 0.0:
-                continue
-            total += s
-            for j in range(p):
-                mean[j] += s * (np.float64(X[i, j]) - np.float64(X[r0, j]))
-        for j in range(p):
-            mean[j] = np.float64(X[r0, j]) + mean[j] / total
+    mean = reference_means(X, sw) if center else np.zeros(p)
     # the transposing sweep, a block of rows at a time: each column's slice of the
     # block is written contiguously while the block stays in cache
     B = 96
@@ -607,7 +627,7 @@ def center_rows(X, sw, unit, center, out):
     return mean, _column_norms(out)
 
 
-@_compile
+@_compile(fast=True)
 def _column_norms(X):
     """Squared norms of the columns of a Fortran-ordered ``X`` (float64)."""
     n, p = X.shape
@@ -620,7 +640,7 @@ def _column_norms(X):
     return out
 
 
-@_compile
+@_compile(fast=True)
 def center_columns(X, sw, unit, center, out):
     """:func:`center_rows` for a Fortran-ordered ``X`` (column by column)."""
     n, p = X.shape
@@ -652,7 +672,7 @@ def center_columns(X, sw, unit, center, out):
 
 
 # -------------------------------------------------- products accumulated in float64
-@_compile
+@_compile(fast=True)
 def dense_rmatvec64(X, u, cols):
     """``X[:, cols]^T u`` accumulated in float64 (X in Fortran order)."""
     out = np.empty(cols.shape[0])
@@ -679,7 +699,7 @@ def dense_matvec64(X, w):
     return out
 
 
-@_compile
+@_compile(fast=True)
 def sparse_rmatvec64(data, indices, indptr, u, cols):
     """``Xs[:, cols]^T u`` for CSC arrays, accumulated in float64."""
     out = np.empty(cols.shape[0])
