@@ -52,8 +52,10 @@ def _timed(make, X, y, repeats):
 
 
 def _grid(X, y, rho):
+    """alpha_max (of the elastic net for L2, as in bench_regressor) down to
+    alpha_max / 1000."""
     Xty = np.asarray(X.T @ (y - y.mean())).ravel()    # = Xc^T yc: yc sums to 0
-    return alpha_grid(Xty, float(len(y)), rho, N_ALPHAS, 1e-3)
+    return alpha_grid(Xty, float(len(y)), max(rho, 0.5), N_ALPHAS, 1e-3)
 
 
 def run(problem, penalty, repeats, skip_sklearn=False):

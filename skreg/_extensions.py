@@ -66,7 +66,8 @@ def check_penalty_factor(penalty_factor):
             "(n_features,), or a dict / pandas Series keyed by feature name, got "
             f"{penalty_factor!r}."
         )
-    _check_values(list(penalty_factor))
+    _check_values(penalty_factor if isinstance(penalty_factor, np.ndarray)
+                  else list(penalty_factor))
 
 
 def _check_values(values):

@@ -138,13 +138,14 @@ class Elimination:
         keep = sigma**2 > top**2 * _rank_cutoff(problem, U.size)
         Q, sigma, V = Q[:, keep], sigma[keep], Vt[keep].T
         self.rank = int(keep.sum())
-        XP = np.asfortranarray(X[:, P])
+        # the kept columns of a Fortran X, copied as rows of X.T: contiguous runs
+        XP = X.T[P].T if X.flags.f_contiguous else np.asfortranarray(X[:, P])
         QtX = np.asarray(XP.T @ Q, dtype=np.float64).T      # rank x |P|  = R_P
         Yt = np.asarray(problem.Yt, dtype=np.float64)
         QtY = Q.T @ Yt                                      # rank x n_targets
         self.B = V @ (QtX / sigma[:, None])                 # G_UU^+ G_UP
         self.A = V @ (QtY / sigma[:, None])                 # G_UU^+ C_U
-        XP -= (Q @ QtX).astype(X.dtype, copy=False)
+        XP -= (QtX.T @ Q.T).T.astype(X.dtype, copy=False)  # Fortran, like XP
         Yt_red = (Yt - Q @ QtY).astype(problem.Yt.dtype, copy=False)
         self.reduced = RowsProblem(XP, Yt_red, problem.sqrt_sw, problem.n_weight,
                                    _part(problem.X_mean, P), problem.y_mean,

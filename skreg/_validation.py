@@ -36,6 +36,8 @@ def check_real_entries(values, name, given):
     """Raise a ``TypeError`` naming ``name`` unless every entry of ``values`` is a
     real number (a bool or a string is not); ``given`` is shown as what was
     passed."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        return                       # an array of numbers: nothing to look at one by one
     for value in values:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
             raise TypeError(
