@@ -303,7 +303,10 @@ class RowsProblem(_Problem):
         """``Xt[:, cols] @ w`` (a support's columns only)."""
         if cols.size == 0:
             return np.zeros(self.shape[0], dtype=self.dtype)
-        out = np.asarray(self.X[:, cols] @ w).ravel()
+        if cols.size == self.shape[1]:           # every column: no copy of X
+            out = np.asarray(self.X @ w).ravel()
+        else:
+            out = np.asarray(self.X[:, cols] @ w).ravel()
         if self.offset is not None:
             out = out - self.sqrt_sw * float(self.offset[cols] @ w)
         return out

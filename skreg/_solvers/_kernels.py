@@ -114,6 +114,19 @@ def _violation(wj, grad, l1, positive):
 
 
 # --------------------------------------------------------------------------- epochs
+@_compile
+def _step(w, j, g, aj, l1, l2, positive):
+    """Move coordinate ``j`` to its exact minimiser given the correlation ``g``
+    and curvature ``aj``; returns ``(change as stored, violation before)``.  A
+    coordinate of zero curvature (a zero column) stays where it is."""
+    if aj <= 0.0:
+        return 0.0, 0.0
+    old = w[j]
+    viol = _violation(old, l2[j] * old - g, l1[j], positive)
+    w[j] = _coordinate(old, g, aj, l1[j], l2[j], positive)
+    return w[j] - old, viol       # the change as stored (float32 rounds it)
+
+
 @_compile(fast=True)
 def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S, v):
     """One cyclic epoch on the dense design.
@@ -131,15 +144,8 @@ def cd_epoch_dense(X, r, w, ws, a, l1, l2, positive, inv_S, v):
             acc += X[i, j] * r[i]
         g = acc * inv_S
         v[idx] = g
-        aj = a[j]
-        if aj <= 0.0:
-            continue
-        old = w[j]
-        viol = _violation(old, l2[j] * old - g, l1[j], positive)
-        if viol > worst:
-            worst = viol
-        w[j] = _coordinate(old, g, aj, l1[j], l2[j], positive)
-        d = w[j] - old              # the change as stored (float32 rounds it)
+        d, viol = _step(w, j, g, a[j], l1, l2, positive)
+        worst = max(worst, viol)
         if d != 0.0:
             for i in range(n):
                 r[i] -= d * X[i, j]
@@ -171,15 +177,8 @@ def cd_epoch_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1
         acc -= mu[j] * q[0]
         g = acc * inv_S
         v[idx] = g
-        aj = a[j]
-        if aj <= 0.0:
-            continue
-        old = w[j]
-        viol = _violation(old, l2[j] * old - g, l1[j], positive)
-        if viol > worst:
-            worst = viol
-        w[j] = _coordinate(old, g, aj, l1[j], l2[j], positive)
-        d = w[j] - old
+        d, viol = _step(w, j, g, a[j], l1, l2, positive)
+        worst = max(worst, viol)
         if d != 0.0:
             for k in range(indptr[j], indptr[j + 1]):
                 rs[indices[k]] -= d * data[k]
@@ -205,15 +204,8 @@ def cd_epoch_gram(Q, grad, w, l1, l2, positive, v):
     worst = 0.0
     for j in range(k):
         v[j] = -grad[j]
-        aj = Q[j, j]
-        if aj <= 0.0:
-            continue
-        old = w[j]
-        viol = _violation(old, grad[j] + l2[j] * old, l1[j], positive)
-        if viol > worst:
-            worst = viol
-        w[j] = _coordinate(old, -grad[j], aj, l1[j], l2[j], positive)
-        d = w[j] - old
+        d, viol = _step(w, j, -grad[j], Q[j, j], l1, l2, positive)
+        worst = max(worst, viol)
         if d != 0.0:
             for i in range(k):
                 grad[i] += d * Q[j, i]
@@ -248,6 +240,7 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
     n_smooth = 0
     brk = np.empty(m)
     aa = np.empty(m)
+    den0 = 0.0
     for idx in range(m):
         j = ws[idx]
         wj = w[j]
@@ -258,6 +251,8 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
         if l2[j] == 0.0:
             if l1[j] / a < cap:
                 cap = l1[j] / a
+        elif l1[j] == 0.0:
+            den0 += a * a / l2[j]     # a breakpoint at 0: active for every kappa
         else:
             brk[n_smooth] = l1[j] / a
             aa[n_smooth] = idx
@@ -266,7 +261,7 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
     if ry <= 0.0 or cap <= 0.0:
         return primal, max(primal, 0.0)
     order = np.argsort(brk[:n_smooth])
-    num, den = ry, rr
+    num, den = ry, rr + den0
     kappa = -1.0
     lo = 0.0
     for t in range(n_smooth + 1):
