@@ -284,8 +284,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         Each fit stops at a duality gap of ``tol`` times the objective at 0.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
-    penalty_factor : array-like of shape (n_features,), dict, pandas Series or \
-            None, default=None
+    penalty_factor : array-like of shape (n_features,), dict or Series, default=None
         Per-feature penalty factors ``f_j >= 0``, as in
         :class:`RegularizedRegressor` (``f_j = 0``: unpenalised, in every
         model); the generated grid starts at the ``alpha_max`` of the penalised

@@ -366,8 +366,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
         Also return the intercepts.
     return_n_iter : bool, default=False
         Also return the iterations each fit took.
-    penalty_factor : array-like of shape (n_features,), dict, pandas Series or \
-            None, default=None
+    penalty_factor : array-like of shape (n_features,), dict or Series, default=None
         Per-feature penalty factors, as in :class:`RegularizedRegressor`
         (features with ``f_j = 0`` are in every model of the path); the
         generated grid starts at the ``alpha_max`` of the penalised features.

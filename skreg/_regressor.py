@@ -100,8 +100,7 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         Constrain the coefficients to be non-negative.
     copy_X : bool, default=True
         If False, a dense ``X`` may be overwritten by the centring.
-    penalty_factor : array-like of shape (n_features,), dict, pandas Series or \
-            None, default=None
+    penalty_factor : array-like of shape (n_features,), dict or Series, default=None
         Per-feature factors ``f_j >= 0`` of the ``alpha`` term (glmnet's
         ``penalty.factor``), used as given (not rescaled); None is all ones.  A
         dict or Series is keyed by feature name, and ``X`` must then have those
