@@ -403,10 +403,43 @@ def _stop(epoch, gap, worst, tol_gap, tol_viol, best, since_best):
 
 
 @_compile
+def _record(Hw, Hs, stored, w, ws, state):
+    """Store the iterate ``w[ws]`` and the form's ``state`` (the residual, or the
+    gradient of a Gram block) as column ``stored`` of the Anderson history."""
+    for idx in range(ws.shape[0]):
+        Hw[idx, stored] = w[ws[idx]]
+    Hs[:, stored] = state
+    return stored + 1
+
+
+@_compile
+def _try_extrapolation(Hw, Hs, w, ws, state, wbak, sbak, positive):
+    """Replace ``w[ws]`` and ``state`` by their Anderson extrapolation, keeping
+    the current ones in ``wbak`` / ``sbak``; False (nothing changed) when the
+    history is degenerate or the candidate leaves the positive orthant."""
+    c = _anderson_weights(Hw)
+    if c.shape[0] == 0:
+        return False
+    for idx in range(ws.shape[0]):
+        wbak[idx] = w[ws[idx]]
+    sbak[:] = state
+    return _extrapolate(Hw, Hs, c, w, ws, state, positive)
+
+
+@_compile
+def _undo(w, ws, wbak, state, sbak):
+    """Put back what :func:`_try_extrapolation` replaced."""
+    for idx in range(ws.shape[0]):
+        w[ws[idx]] = wbak[idx]
+    state[:] = sbak
+
+
+@_compile
 def cd_solve_dense(X, r, w, ws, a, l1, l2, positive, inv_S, yt, max_epochs, tol_gap,
                    tol_viol, use_anderson):
     """Epochs on ``ws`` of the dense form until the working set's duality gap is
-    at most ``tol_gap`` or its largest violation at most ``tol_viol``.
+    at most ``tol_gap`` or its largest violation at most ``tol_viol``; every
+    ``K + 1`` epochs an Anderson extrapolation, kept when it lowers the objective.
 
     Returns ``(epochs, largest violation, gap)``.
     """
@@ -428,28 +461,17 @@ def cd_solve_dense(X, r, w, ws, a, l1, l2, positive, inv_S, yt, max_epochs, tol_
                                      l1, l2, positive)
         done, best, since_best = _stop(epoch, gap, worst, tol_gap, tol_viol, best,
                                        since_best)
-        if done or not use_anderson:
-            if done:
-                break
+        if done:
+            break
+        if not use_anderson:
             continue
-        for idx in range(m):
-            Hw[idx, stored] = w[ws[idx]]
-        Hr[:, stored] = r
-        stored += 1
+        stored = _record(Hw, Hr, stored, w, ws, r)
         if stored == K + 1:
             stored = 0
-            c = _anderson_weights(Hw)
-            if c.shape[0] == 0:
-                continue
-            for idx in range(m):
-                wbak[idx] = w[ws[idx]]
-            rbak[:] = r
-            if _extrapolate(Hw, Hr, c, w, ws, r, positive):
+            if _try_extrapolation(Hw, Hr, w, ws, r, wbak, rbak, positive):
                 f_acc = 0.5 * _dot(r, r) * inv_S + _penalty_value(w, ws, l1, l2)
                 if not f_acc < primal:
-                    for idx in range(m):
-                        w[ws[idx]] = wbak[idx]
-                    r[:] = rbak
+                    _undo(w, ws, wbak, r, rbak)
     return epoch, worst, gap
 
 
@@ -457,16 +479,18 @@ def cd_solve_dense(X, r, w, ws, a, l1, l2, positive, inv_S, yt, max_epochs, tol_
 def cd_solve_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1, l2,
                     positive, inv_S, yt, max_epochs, tol_gap, tol_viol, use_anderson):
     """Epochs on ``ws`` of the sparse form; see :func:`cd_solve_dense`.  Between
-    epochs ``r_s`` is the residual itself (``c`` is folded in).
+    epochs ``r_s`` is the residual itself (``c`` is folded in).  The state
+    extrapolated is ``(r_s, q)``, gathered in one array of length ``n + 1``.
     """
     K = ANDERSON_K
     m = ws.shape[0]
     n = rs.shape[0]
+    state = np.empty(n + 1, dtype=rs.dtype)
     v = np.empty(m)
     Hw = np.empty((m, K + 1))
-    Hr = np.empty((n + 1, K + 1), dtype=rs.dtype)
-    state = np.empty(n + 1, dtype=rs.dtype)
+    Hs = np.empty((n + 1, K + 1), dtype=rs.dtype)
     wbak = np.empty(m, dtype=w.dtype)
+    sbak = np.empty_like(state)
     stored = 0
     worst, gap = np.inf, np.inf
     best, since_best = np.inf, 0
@@ -479,34 +503,22 @@ def cd_solve_sparse(data, indices, indptr, mu, smu, sqrt_sw, rs, q, w, ws, a, l1
                                      _dot(rs, yt) * inv_S, l1, l2, positive)
         done, best, since_best = _stop(epoch, gap, worst, tol_gap, tol_viol, best,
                                        since_best)
-        if done or not use_anderson:
-            if done:
-                break
+        if done:
+            break
+        if not use_anderson:
             continue
-        for idx in range(m):
-            Hw[idx, stored] = w[ws[idx]]
-        Hr[:n, stored] = rs
-        Hr[n, stored] = q[0]
-        stored += 1
+        state[:n] = rs
+        state[n] = q[0]
+        stored = _record(Hw, Hs, stored, w, ws, state)
         if stored == K + 1:
             stored = 0
-            c = _anderson_weights(Hw)
-            if c.shape[0] == 0:
-                continue
-            for idx in range(m):
-                wbak[idx] = w[ws[idx]]
-            state[:n] = rs
-            state[n] = q[0]
-            bak = state.copy()
-            if _extrapolate(Hw, Hr, c, w, ws, state, positive):
+            if _try_extrapolation(Hw, Hs, w, ws, state, wbak, sbak, positive):
+                f_acc = (0.5 * _dot(state[:n], state[:n]) * inv_S
+                         + _penalty_value(w, ws, l1, l2))
+                if not f_acc < primal:
+                    _undo(w, ws, wbak, state, sbak)
                 rs[:] = state[:n]
                 q[0] = state[n]
-                f_acc = 0.5 * _dot(rs, rs) * inv_S + _penalty_value(w, ws, l1, l2)
-                if not f_acc < primal:
-                    for idx in range(m):
-                        w[ws[idx]] = wbak[idx]
-                    rs[:] = bak[:n]
-                    q[0] = bak[n]
     return epoch, worst, gap
 
 
@@ -516,7 +528,7 @@ def cd_solve_gram(Q, grad, w, c, yy, l1, l2, positive, max_epochs, tol_gap, tol_
     """Epochs on the Gram block ``Q`` (its own coordinates); see
     :func:`cd_solve_dense`.  ``c`` is the linear term (``grad = Q w - c``) and
     ``yy = |yt|^2 / S``, so ``|r|^2 / S = yy - 2 c^T w + w^T Q w`` and
-    ``r^T yt / S = yy - c^T w``."""
+    ``r^T yt / S = yy - c^T w``; the state extrapolated is ``grad``."""
     K = ANDERSON_K
     m = Q.shape[0]
     ws = np.arange(m)
@@ -539,27 +551,18 @@ def cd_solve_gram(Q, grad, w, c, yy, l1, l2, positive, max_epochs, tol_gap, tol_
         primal, gap = restricted_gap(w, ws, v, rr, yy - cw, l1, l2, positive)
         done, best, since_best = _stop(epoch, gap, worst, tol_gap, tol_viol, best,
                                        since_best)
-        if done or not use_anderson:
-            if done:
-                break
+        if done:
+            break
+        if not use_anderson:
             continue
-        Hw[:, stored] = w
-        Hg[:, stored] = grad
-        stored += 1
+        stored = _record(Hw, Hg, stored, w, ws, grad)
         if stored == K + 1:
             stored = 0
-            weights = _anderson_weights(Hw)
-            if weights.shape[0] == 0:
-                continue
-            wbak[:] = w
-            gbak[:] = grad
-            if _extrapolate(Hw, Hg, weights, w, ws, grad, positive):
-                cw2 = _dot(c, w)
-                f_acc = 0.5 * max(yy - cw2 + _dot(w, grad), 0.0) + _penalty_value(
+            if _try_extrapolation(Hw, Hg, w, ws, grad, wbak, gbak, positive):
+                f_acc = 0.5 * max(yy - _dot(c, w) + _dot(w, grad), 0.0) + _penalty_value(
                     w, ws, l1, l2)
                 if not f_acc < primal:
-                    w[:] = wbak
-                    grad[:] = gbak
+                    _undo(w, ws, wbak, grad, gbak)
     return epoch, worst, gap
 
 
