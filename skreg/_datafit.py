@@ -118,29 +118,22 @@ def check_no_overflow(*arrays):
 def weighted_mean64(X, sw):
     """Column means of ``X`` weighted by ``sw``, accumulated in float64.
 
-    A dense ``X`` is averaged as ``x_r + sum_i s_i (x_i - x_r) / S`` around a
-    reference row ``x_r`` (one of positive weight): a column whose values are all
-    equal then has exactly that value as its mean, so centring makes it exactly
-    zero (not a rounding residue that would count as a direction of the data),
-    and large offsets do not cancel.  A float32 ``X`` is converted a block of
-    rows at a time, so no float64 copy of the whole matrix is made.
+    A dense ``X`` is averaged in one compiled pass, without a copy, as
+    ``x_r + sum_i s_i (x_i - x_r) / S`` around a reference row ``x_r`` (one of
+    positive weight): a column whose values are all equal then has exactly that
+    value as its mean, so centring makes it exactly zero (not a rounding residue
+    that would count as a direction of the data), and large offsets do not
+    cancel (:func:`skreg._solvers._kernels.reference_means`).
     """
+    from ._solvers._kernels import reference_means
+
     sw = np.asarray(sw, dtype=np.float64)
-    total = float(sw.sum())
     if sp.issparse(X):
-        return np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
+        return np.asarray(X.T @ sw, dtype=np.float64).ravel() / float(sw.sum())
     X = np.asarray(X)
-    if X.dtype in (np.float32, np.float64):
-        from ._solvers._kernels import reference_means
-        return reference_means(X, sw)
-    ref = X[int(np.argmax(sw > 0))].astype(np.float64)
-    if X.shape[0] <= _ROW_BLOCK:
-        return ref + (sw @ (X - ref)) / total
-    out = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], _ROW_BLOCK):
-        block = X[start:start + _ROW_BLOCK].astype(np.float64) - ref
-        out += sw[start:start + _ROW_BLOCK] @ block
-    return ref + out / total
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return reference_means(X, sw)
 
 
 def _f64(a):
