@@ -25,7 +25,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import validate_data
 
 from ._base import DocLinkMixin
-from ._datafit import prepare_problem
+from ._datafit import prepare_problem, rank_cutoff
 from ._distributed import is_distributed
 from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_folds
 from ._path import (
@@ -106,10 +106,6 @@ def _score_predictions(pred, Y, sw, scorer, single):
                             ys, sample_weight=sw) for a in range(pred.shape[1])])
 
 
-# Eigenvalues below this fraction of the largest count as zero (rounding noise).
-_RANK_CUTOFF = 1e-12
-
-
 def _loo_basis(X, Y, sw, fit_intercept):
     """The decomposition behind every L2 leave-one-out error, in float64.
 
@@ -125,7 +121,7 @@ def _loo_basis(X, Y, sw, fit_intercept):
     problem = prepare_problem(X64, np.asarray(Y, dtype=np.float64),
                               np.asarray(sw, dtype=np.float64), fit_intercept)
     n, p = problem.shape
-    cutoff = max(_RANK_CUTOFF, np.finfo(X.dtype).eps * max(n, p))
+    cutoff = rank_cutoff(X.dtype, n, p)
     if not problem.sparse and n >= p:
         U, sigma, _ = np.linalg.svd(problem.X, full_matrices=False)
         ev = sigma**2

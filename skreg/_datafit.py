@@ -99,6 +99,14 @@ def duality_gap(w, v, rr, ry, penalty, curvature=1.0):
     return primal, primal - gap, gap
 
 
+def rank_cutoff(dtype, *sizes):
+    """Relative size below which an eigenvalue of a Gram or kernel matrix is
+    rounding noise, not a direction of the data: ``max(1e-12, eps * max(sizes))``
+    with ``eps`` the resolution of the data's dtype.  The one rank rule of the
+    package (closed forms, the L2 grid, leave-one-out, unpenalised features)."""
+    return max(1e-12, float(np.finfo(dtype).eps) * max(sizes))
+
+
 # ------------------------------------------------------------------ preparation
 def check_no_overflow(*arrays):
     """Raise a ``ValueError`` when statistics of finite data overflowed.
@@ -158,10 +166,15 @@ class _Problem:
         every product is accumulated in float64, whatever the data's dtype, so it
         bounds the true suboptimality of ``w`` even when the solver ran in float32.
         """
+        return self.primal_and_gap(w, k, penalty)[1]
+
+    def primal_and_gap(self, w, k, penalty):
+        """``(P(w), gap)`` for target ``k``, as :meth:`gap` computes them."""
         v, rr, ry = self.correlations(w, k)
         curvature = self.curvature() if penalty.is_zero else 1.0
-        return duality_gap(np.asarray(w, dtype=np.float64), v, rr, ry, penalty,
-                           curvature)[2]
+        primal, _, gap = duality_gap(np.asarray(w, dtype=np.float64), v, rr, ry,
+                                     penalty, curvature)
+        return primal, gap
 
     def lipschitz(self):
         """Largest eigenvalue of ``Xt^T Xt / S`` (the data term's Lipschitz constant).
@@ -179,9 +192,8 @@ class _Problem:
 
     def spectrum_bounds(self):
         """``(d_max, d_min)``: the largest and smallest non-zero eigenvalues of
-        ``Xt^T Xt`` (float64), for the L2 grid.  Eigenvalues below ``1e-12``
-        (or the rounding level of the data's dtype) times the largest count as
-        zero.  For a sparse design too large for a dense decomposition, the
+        ``Xt^T Xt`` (float64), for the L2 grid.  Eigenvalues below
+        :func:`rank_cutoff` times the largest count as zero.  For a sparse design too large for a dense decomposition, the
         largest by Lanczos and ``d_min = 1e-6 d_max``."""
         n, p = self.shape
         if self.sparse and min(n, p) > 2000:
@@ -190,8 +202,7 @@ class _Problem:
         M = self.gram() if (p <= n or self.form == "gram") else self.kernel()
         evals = np.linalg.eigvalsh(M)
         top = float(evals[-1]) if evals.size else 0.0
-        cutoff = max(1e-12, np.finfo(self.out_dtype).eps * max(n, p))
-        nonzero = evals[evals > top * cutoff]
+        nonzero = evals[evals > top * rank_cutoff(self.out_dtype, n, p)]
         return top, float(nonzero[0]) if nonzero.size else top
 
 

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from ._datafit import prepare_problem
+from ._datafit import prepare_problem, rank_cutoff
 from ._extensions import (
     check_dropout,
     check_penalty_factor,
@@ -128,8 +128,7 @@ def grid_inputs(problem, penalty):
             M = scaled_columns(problem.as_float64(), scale).kernel()
         evals = np.linalg.eigvalsh(M)
         top = float(evals[-1]) if evals.size else 0.0
-        nonzero = evals[evals > top * max(1e-12, np.finfo(problem.out_dtype).eps
-                                          * max(n, q))]
+        nonzero = evals[evals > top * rank_cutoff(problem.out_dtype, n, q)]
         return top, float(nonzero[0]) if nonzero.size else top
 
     return problem_xty(problem), factor, spectrum

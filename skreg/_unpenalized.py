@@ -36,7 +36,7 @@ zero), as for ordinary least squares on a rank-deficient design.
 import numpy as np
 import scipy.sparse as sp
 
-from ._datafit import GramProblem, RowsProblem
+from ._datafit import GramProblem, RowsProblem, rank_cutoff
 
 # Refuse to form a dense Gram matrix of more than this many entries (8 GB).
 _MAX_GRAM_ENTRIES = 1_000_000_000
@@ -53,11 +53,6 @@ def unpenalized_features(penalty, n_features):
     l1, l2 = penalty.weights(n_features)
     free = np.flatnonzero((l1 == 0) & (l2 == 0))
     return free if free.size else None
-
-
-def _rank_cutoff(problem, size):
-    n = problem.shape[0]
-    return max(1e-12, np.finfo(problem.out_dtype).eps * max(n, size))
 
 
 def _targets(problem):
@@ -109,7 +104,7 @@ class Elimination:
         G_UP = G[np.ix_(U, P)]
         evals, V = np.linalg.eigh(G_UU)
         top = float(evals[-1]) if evals.size else 0.0
-        keep = evals > top * _rank_cutoff(problem, U.size)
+        keep = evals > top * rank_cutoff(problem.out_dtype, problem.shape[0], U.size)
         V, evals = V[:, keep], evals[keep]
         self.rank = int(keep.sum())
         # G_UU^+ = V diag(1 / evals) V^T, applied through V^T
@@ -135,7 +130,7 @@ class Elimination:
         XU = np.asarray(X[:, U], dtype=np.float64)
         Q, sigma, Vt = np.linalg.svd(XU, full_matrices=False)
         top = float(sigma[0]) if sigma.size else 0.0
-        keep = sigma**2 > top**2 * _rank_cutoff(problem, U.size)
+        keep = sigma**2 > top**2 * rank_cutoff(problem.out_dtype, problem.shape[0], U.size)
         Q, sigma, V = Q[:, keep], sigma[keep], Vt[keep].T
         self.rank = int(keep.sum())
         # the kept columns of a Fortran X, copied as rows of X.T: contiguous runs

@@ -41,6 +41,15 @@ _MAX_GRAM_FEATURES = 4000
 _CLOSED_FORM_ROUNDING = 1e-10
 
 
+def _closed_form_rounding(problem, k, w):
+    """The gap a float64 closed form is exact to: a fraction of ``P(0)``, or the
+    rounding of the gradient ``eps * trace(Xt^T Xt) / S * |w|`` times ``|w|``
+    when an ill-conditioned design makes ``|w|`` large."""
+    w = np.asarray(w, dtype=np.float64)
+    return max(_CLOSED_FORM_ROUNDING * problem.zero_objective(k),
+               np.finfo(np.float64).eps * problem.curvature() * float(w @ w))
+
+
 @dataclass
 class SolverResult:
     """What a solver hands back to the estimator."""
@@ -145,9 +154,9 @@ def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None
     if solver == "cholesky":
         coef = solve_closed_form(problem, penalty).astype(out_dtype, copy=False)
         gaps = np.array([problem.gap(coef[k], k, penalty) for k in range(n_targets)])
-        scale = np.array([problem.zero_objective(k) for k in range(n_targets)])
-        # an exact solve in float64: converged up to its own rounding
-        converged = gaps <= np.maximum(tol, _CLOSED_FORM_ROUNDING) * scale
+        converged = gaps <= np.array([max(tol * problem.zero_objective(k),
+                                          _closed_form_rounding(problem, k, coef[k]))
+                                      for k in range(n_targets)])
         limited = bool(not np.all(converged) and out_dtype != np.float64)
         return SolverResult(coef, [1] * n_targets, gaps, converged, limited)
 
@@ -186,7 +195,9 @@ def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None
             raise
         coef[k] = w
         gaps[k] = gap
-        n_iters[k] = it
+        # a cold fit counts at least one iteration (closed forms included); a
+        # warm start that needs none reports 0, as scikit-learn's ElasticNet
+        n_iters[k] = it if coef_init is not None else max(it, 1)
         converged[k] = gap <= tol_abs
         limited |= bool(own <= tol_abs < gap and problem.out_dtype != np.float64)
     return SolverResult(coef, n_iters, gaps, converged, limited, working_sets)

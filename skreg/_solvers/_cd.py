@@ -154,56 +154,119 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     Returns ``(w, n_epochs, gap, own_gap, ws)``: ``w`` in the problem's output
     dtype, ``gap`` its float64 certificate (:meth:`~skreg._datafit._Problem.gap`),
     ``own_gap`` the solver's running estimate, and ``ws`` the last working set,
-    for a warm start along a path.  ``start_ws`` seeds the working set.  When
-    the running estimate meets ``tol_abs`` but the certificate does not (the
-    running residual drifted), the state is rebuilt from a fresh residual and
-    the iterations go on.  Ctrl-C stops at the current iterate: the
+    for a warm start along a path.  ``start_ws`` seeds the working set.
+
+    Converged means ``gap <= tol_abs``; the answer is then *finished*, because a
+    duality gap pins the coefficients only to about its square root: a
+    feature-sign Newton step on the support (:func:`_polish`) makes it exact to
+    rounding when the support and signs are right.  When that step does not
+    land on the optimum (a feature near its threshold is still on the wrong
+    side, or the support is too large for a factorisation), descent goes on to
+    a gap 100 times smaller, then tries again, down to a gap 1000 times below
+    ``tol_abs`` and until a round moves no coefficient by more than ``tol``
+    times the largest (scikit-learn's rule for its coordinate descent).  The
+    finish spends at most three times the epochs of the descent to
+    ``tol_abs``.  ``n_epochs`` may be 0 when ``w0`` needs no
+    epoch.
+
+    When the running estimate meets the target but the certificate does not
+    (the running residual drifted), the state is rebuilt from a fresh residual
+    and the iterations go on.  Ctrl-C stops at the current iterate: the
     ``KeyboardInterrupt`` is re-raised with it attached as ``exc.skreg_coef``.
     """
-    p = problem.shape[1]
     w = np.array(w0, dtype=problem.dtype)
-    l1, l2 = penalty.weights(p)
-    curvature = problem.curvature() if penalty.is_zero else 1.0
-    n_epochs = 0
-    ws = np.zeros(0, dtype=np.int64)
+    l1, l2 = penalty.weights(w.shape[0])
+    exact = _EXACT * problem.zero_objective(k)
+    tol = tol_abs / max(problem.zero_objective(k), 1e-300)
+    run = _Descent(problem, k, penalty, l1, l2, max_iter, working_sets, anderson)
+    target, moved = tol_abs, np.inf
     try:
-        for _ in range(_REFRESHES):
-            state = _STATES[problem.form](problem, k, w)
-            w, epochs, own_gap, ws, _ = _outer_loop(
-                problem, k, state, w, penalty, l1, l2, curvature, tol_abs,
-                max_iter - n_epochs, working_sets, anderson, start_ws,
-                first=n_epochs == 0)
-            start_ws = None
-            n_epochs += epochs
-            out = w.astype(problem.out_dtype, copy=False)
-            if problem.form == "gram" and out.dtype == np.float64:
-                gap = own_gap        # computed from G in float64 already: the same
-            else:
-                gap = problem.gap(out, k, penalty)
-            if gap <= tol_abs or own_gap > tol_abs or n_epochs >= max_iter:
+        out, gap, own_gap, ws = run.descend(w, target, start_ws)
+        # the finish costs at most three times the epochs of the descent to tol_abs
+        # (float32 arithmetic may never reach its targets)
+        run.budget = min(max_iter, _FINISH_COST * max(run.n_epochs, _MIN_FINISH))
+        while True:
+            affordable = _newton_affordable(problem, np.count_nonzero(out))
+            if affordable:
+                out, gap = _polish(problem, k, out, gap, penalty, l1, l2, target)
+            settled = (target <= _FINISH * tol_abs
+                       and moved <= tol * np.max(np.abs(out), initial=0.0))
+            if gap > target or (affordable and gap <= exact) or target <= exact \
+                    or run.spent or settled:
                 break
-            w = out.astype(problem.dtype)
-        # a last Newton step on the support when the tolerance was not met, or a
-        # tight one asks for the answer exact to rounding
-        # (even at a gap of 0: below the objective's resolution the coefficients
-        # are still only determined to about sqrt(eps), a linear solve to eps)
-        if (gap > tol_abs or tol_abs <= _TIGHT * problem.zero_objective(k)) \
-                and _newton_affordable(problem, np.count_nonzero(out)):
-            out, gap = _polish(problem, k, out, gap, penalty, l1, l2, tol_abs)
+            target = max(target * _TIGHTEN, exact)
+            before = out, gap, own_gap, ws
+            out, gap, own_gap, ws = run.descend(out.astype(problem.dtype), target, None)
+            if gap > tol_abs >= before[1]:      # (the gap is not monotone)
+                out, gap, own_gap, ws = before
+                break
+            moved = float(np.max(np.abs(out - before[0]), initial=0.0))
     except KeyboardInterrupt as exc:
-        exc.skreg_coef = w.astype(problem.out_dtype)
-        exc.skreg_epochs = max(n_epochs, 1)
+        exc.skreg_coef = run.w.astype(problem.out_dtype)
+        exc.skreg_epochs = max(run.n_epochs, 1)
         raise
-    return out, max(n_epochs, 1), gap, own_gap, ws
+    return out, run.n_epochs, gap, own_gap, ws
 
 
-# Below this relative tolerance the answer is finished by a Newton step.
-_TIGHT = 1e-8
+# The finish: descent goes on to gaps smaller by this factor at a time, until a
+# Newton step lands on the optimum, where the gap is at the rounding level of the
+# objective (this fraction of P(0)), or a round moves no coefficient by more
+# than tol times the largest.
+_TIGHTEN = 1e-2
+_EXACT = 1e-13
+# ... and at least to this fraction of the tolerance.
+_FINISH = 1e-3
+# The finish's epochs: three times those of the descent to tol (at least 10).
+_FINISH_COST = 4
+_MIN_FINISH = 10
 # Fresh restarts of the running residual when it drifted from the certificate.
 _REFRESHES = 3
 # Outer iterations whose inner loop gave up, without any decrease of the full
 # gap, before the solver gives up (the rounding floor of the data's dtype).
 _STALL = 3
+
+
+class _Descent:
+    """Working-set descent of one target, resumable at tighter targets: it
+    counts the epochs spent against ``max_iter`` and keeps the last iterate
+    (for Ctrl-C)."""
+
+    def __init__(self, problem, k, penalty, l1, l2, max_iter, working_sets, anderson):
+        self.problem, self.k, self.penalty = problem, k, penalty
+        self.l1, self.l2 = l1, l2
+        self.max_iter, self.working_sets, self.anderson = max_iter, working_sets, anderson
+        self.budget = max_iter
+        self.curvature = problem.curvature() if penalty.is_zero else 1.0
+        self.n_epochs = 0
+        self.w = None
+
+    @property
+    def spent(self):
+        return self.n_epochs >= self.budget
+
+    def descend(self, w, target, start_ws):
+        """Iterate from ``w`` until the certificate is within ``target``; returns
+        ``(w_out, gap, own_gap, ws)``, ``w_out`` in the output dtype."""
+        problem, k = self.problem, self.k
+        self.w = w
+        for _ in range(_REFRESHES):
+            state = _STATES[problem.form](problem, k, w)
+            w, epochs, own_gap, ws, _ = _outer_loop(
+                problem, k, state, w, self.penalty, self.l1, self.l2, self.curvature,
+                target, self.budget - self.n_epochs, self.working_sets,
+                self.anderson, start_ws, first=self.n_epochs == 0)
+            self.w = w
+            start_ws = None
+            self.n_epochs += epochs
+            out = w.astype(problem.out_dtype, copy=False)
+            if problem.form == "gram" and out.dtype == np.float64:
+                gap = own_gap        # computed from G in float64 already: the same
+            else:
+                gap = problem.gap(out, k, self.penalty)
+            if gap <= target or own_gap > target or self.spent:
+                break
+            w = out.astype(problem.dtype)
+        return out, gap, own_gap, ws
 
 
 def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budget,
@@ -339,8 +402,9 @@ def _newton_step(problem, k, w, support, l1, l2, positive, max_steps=1):
 
 
 def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
-    """Last feature-sign steps on the support, kept if the certificate stays
-    within the tolerance (or improves): they make the answer exact to rounding
+    """Last feature-sign steps on the support, kept if the objective does not
+    increase and the certificate stays within the tolerance (or improves): they
+    make the answer exact to rounding
     when the signs are right, where the gap alone pins the coefficients to
     about ``sqrt(eps)`` only."""
     support = np.flatnonzero(w)
@@ -351,8 +415,15 @@ def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
     if new is None:
         return w, gap
     new = new.astype(problem.out_dtype)
-    new_gap = problem.gap(new, k, penalty)
-    return (new, new_gap) if new_gap <= max(gap, tol_abs) else (w, gap)
+    new_primal, new_gap = problem.primal_and_gap(new, k, penalty)
+    primal = problem.primal_and_gap(w, k, penalty)[0]
+    if new_gap <= max(gap, tol_abs) and new_primal <= primal + _ROUNDING * abs(primal):
+        return new, new_gap
+    return w, gap
+
+
+# Objective values this close (relative) are equal up to rounding.
+_ROUNDING = 1e-14
 
 
 def _solve_spd(M, b):

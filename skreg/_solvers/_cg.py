@@ -65,7 +65,7 @@ def solve_cg(data, k, penalty, w0, tol_abs, max_iter):
     w = w0.copy()
     w, n_iter, gap = _cg_run(data, yt, penalty, w, tol_abs, max_iter, curvature)
     if gap > tol_abs:
-        return w, max(n_iter, 1), gap
+        return w, n_iter, gap
     certified = data.gap(w, k, penalty)
     for _ in range(_MAX_RESTARTS):
         if certified <= tol_abs or n_iter >= max_iter:
@@ -80,4 +80,4 @@ def solve_cg(data, k, penalty, w0, tol_abs, max_iter):
         w, gap, certified = w_new, gap_new, new
         if not improved:
             break
-    return w, max(n_iter, 1), gap
+    return w, n_iter, gap

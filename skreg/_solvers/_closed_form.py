@@ -16,45 +16,49 @@ The linear algebra is done in float64 whatever the data's dtype: a closed form
 claims the exact answer, and float32 Gram matrices or factorisations lose too
 many digits on ill-conditioned designs to deliver it.
 
-When the matrix is singular or too ill-conditioned for a Cholesky factorisation
-(ordinary least squares on a rank-deficient design), the minimum-norm
-least-squares solution is computed instead, from an SVD (dense rows) or from an
-eigendecomposition of the Gram / kernel matrix (sparse, never densified, and the
-Gram form).
+A system is numerically singular when its ridge is below the rounding level of
+the Gram / kernel matrix (:func:`skreg._datafit.rank_cutoff` times its largest
+eigenvalue): ordinary least squares on a rank-deficient design, a vanishing
+``alpha``, or a design that centring makes rank-deficient (``n <= p``).  Its
+directions below that level are noise, which a tiny ridge would amplify; the
+solution is then taken from an eigendecomposition without them, the
+minimum-norm answer.
 """
 
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-
-def _cholesky_solve(A, B, check_rcond):
-    """Solve ``A x = B`` for a symmetric positive matrix or return None."""
-    try:
-        factor = la.cho_factor(A, lower=False, overwrite_a=True, check_finite=False)
-    except la.LinAlgError:
-        return None
-    if check_rcond:
-        diag = np.abs(np.diag(factor[0]))
-        eps = np.finfo(A.dtype).eps
-        if diag.min() <= 0 or (diag.min() / diag.max()) ** 2 < 100 * A.shape[0] * eps:
-            return None
-    return la.cho_solve(factor, B, check_finite=False)
+from .._datafit import rank_cutoff
 
 
-def _lstsq(X, Y):
-    """Minimum-norm least squares; singular values below ``max(n, p) * eps`` times
-    the largest count as zero (rounding noise, not directions of the data)."""
-    cond = max(X.shape) * np.finfo(X.dtype).eps
-    return la.lstsq(X, Y, cond=cond, check_finite=False, lapack_driver="gelsd")[0]
+def _ridge_solve(M, d, B, cutoff):
+    """Solve ``(M + d I) x = B`` for a symmetric PSD ``M`` and a scalar ``d >= 0``,
+    treating a numerically singular system as singular.
 
-
-def _pinv_solve(M, B):
-    """Minimum-norm solution of ``M x = B`` for a symmetric PSD ``M``."""
+    Eigenvalues of ``M`` below ``cutoff`` times the largest are rounding noise:
+    when ``d`` is below that level too, those directions would be amplified by
+    ``1 / d``, so the solution is taken without them (the minimum-norm answer,
+    exact for ``d = 0``).  A ridge above the noise level makes the system well
+    conditioned, and one Cholesky factorisation solves it.  ``M`` is
+    overwritten.
+    """
+    top = float(np.max(np.diagonal(M), initial=0.0))     # within p of the largest
+    if d > cutoff * top * M.shape[0]:
+        M.flat[:: M.shape[0] + 1] += d
+        try:
+            factor = la.cho_factor(M, lower=False, overwrite_a=True, check_finite=False)
+            return la.cho_solve(factor, B, check_finite=False)
+        except la.LinAlgError:          # (only non-finite data get here)
+            M.flat[:: M.shape[0] + 1] -= d
     evals, evecs = np.linalg.eigh(M)
-    cutoff = evals[-1] * max(M.shape) * np.finfo(M.dtype).eps if evals.size else 0.0
-    inv = np.where(evals > cutoff, 1.0 / np.where(evals > cutoff, evals, 1.0), 0.0)
-    return evecs @ (inv[:, None] * (evecs.T @ B))
+    keep = evals > cutoff * evals[-1] if evals.size else evals > 0
+    V, inv = evecs[:, keep], 1.0 / (evals[keep] + d)[:, None]
+    x = V @ (inv * (V.T @ B))
+    # one step of refinement: the eigenvectors of the smallest kept eigenvalues
+    # are accurate only to eps * (largest / gap), which the residual corrects
+    R = B - M @ x - d * x
+    return x + V @ (inv * (V.T @ R))
 
 
 def solve_closed_form(problem, penalty):
@@ -65,31 +69,23 @@ def solve_closed_form(problem, penalty):
     n, p = problem.shape
     S = problem.n_weight
     l2 = np.asarray(penalty.l2, dtype=np.float64)
-    singular_ok = not np.any(l2 > 0)
+    if l2.ndim and np.all(l2 == l2[0]):          # one weight for every feature
+        l2 = l2[0] if l2.size else np.float64(0.0)
+    cutoff = rank_cutoff(problem.out_dtype, n, p)
     targets = range(problem.n_targets)
     if problem.form == "gram" or p <= n:
-        A = problem.gram() / S
-        A.flat[:: p + 1] += l2
         B = np.column_stack([problem.xty(k) for k in targets]) / S
-        coef = _cholesky_solve(A.copy() if singular_ok else A, B, singular_ok)
-        if coef is None:
-            if problem.form == "dense":
-                f64 = problem.as_float64()
-                coef = _lstsq(f64.X, f64.Yt)
-            else:
-                coef = _pinv_solve(A, B)
-        return coef.T
+        if l2.ndim:                     # per-feature weights, all positive
+            scale = 1.0 / np.sqrt(l2)
+            A = scale[:, None] * problem.gram() * scale[None, :] / S
+            A.flat[:: p + 1] += 1.0
+            return (scale[:, None] * la.solve(A, scale[:, None] * B,
+                                              assume_a="pos")).T
+        return _ridge_solve(problem.gram() / S, float(l2), B, cutoff).T
     f64 = problem.as_float64()
     if l2.ndim:
         return _solve_wide_diagonal(f64, l2)
-    K = f64.kernel() / S
-    K.flat[:: n + 1] += l2
-    Y = f64.Yt
-    a = _cholesky_solve(K.copy() if singular_ok else K, Y, singular_ok)
-    if a is None:
-        if f64.form == "dense":
-            return _lstsq(f64.X, Y).T
-        a = _pinv_solve(K, Y)
+    a = _ridge_solve(f64.kernel() / S, float(l2), f64.Yt, cutoff)
     return np.column_stack([f64.rmatvec(a[:, k]) for k in targets]).T / S
 
 
@@ -108,9 +104,7 @@ def _solve_wide_diagonal(problem, l2):
     Z = scaled_columns(problem, scale)
     K = Z.kernel() / S
     K.flat[:: n + 1] += 1.0
-    a = _cholesky_solve(K, Z.Yt, False)
-    if a is None:                       # K >= I: only non-finite data get here
-        a = _pinv_solve(K, Z.Yt)
+    a = la.solve(K, Z.Yt, assume_a="pos")       # K >= I: well conditioned
     return np.column_stack([scale * Z.rmatvec(a[:, k])
                             for k in range(problem.n_targets)]).T / S
 

@@ -32,4 +32,4 @@ def solve_prox_grad(problem, k, penalty, w0, tol_abs, max_iter):
             break
         n_iter += 1
         w = penalty.prox(w + step * v, step)
-    return w, max(n_iter, 1), gap
+    return w, n_iter, gap
