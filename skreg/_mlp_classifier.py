@@ -421,7 +421,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         if Z.shape[1] == 1:
             z = Z[:, 0]
             return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
-        Z = Z - Z.max(axis=1, keepdims=True)
+        with np.errstate(over="ignore"):    # a difference beyond the range: -inf
+            Z = Z - Z.max(axis=1, keepdims=True)
         return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
 
     def predict(self, X):

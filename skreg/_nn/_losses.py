@@ -78,7 +78,8 @@ def _logistic_output(Z):
 
 
 def _softmax_output(Z):
-    Z = Z - Z.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):        # a difference beyond the range: -inf
+        Z = Z - Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=1, keepdims=True)
     return Z
