@@ -232,7 +232,10 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
                     f"{getattr(self, name)!r}: dropout draws new masks and max-norm "
                     "projects after every mini-batch step, while L-BFGS minimises one "
                     "deterministic full-batch objective. Set "
-                    f"{name}={off} or use solver='adam' or 'sgd'."
+                    f"{name}={off} or use solver='adam' or 'sgd'"
+                    + (" (dropout defaults to 0.2, for those solvers: "
+                       "solver='lbfgs' needs dropout=0 passed explicitly)."
+                       if name == "dropout" else ".")
                 )
         if self.early_stopping:
             raise ValueError(

@@ -28,7 +28,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     r"""Multilayer perceptron regressor with inverted dropout and weight penalties.
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor` (same parameter
-    names and meanings, same fitted attributes) that adds dropout, an L1 /
+    names and meanings, same fitted attributes; with ``solver="lbfgs"`` also
+    pass ``dropout=0``, since the default ``dropout=0.2`` needs a stochastic
+    solver) that adds dropout, an L1 /
     elastic-net weight penalty, max-norm constraints and Monte Carlo dropout
     predictions with an uncertainty estimate (:meth:`predict_mc`).  With
     ``loss="squared_error"`` the output is the identity; each mini-batch ``B``

@@ -429,3 +429,15 @@ def test_targets_that_overflow_raise_too():
     y = np.finfo(np.float64).max * rng.uniform(size=30)
     with pytest.raises(ValueError, match="Scale X and y"):
         DropoutMLPRegressor((5,), max_iter=5).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [DropoutMLPRegressor, DropoutMLPClassifier])
+def test_lbfgs_with_the_default_dropout_says_to_pass_dropout_zero(cls, digits):
+    # Issue 19, item 21: scikit-learn's MLP*(solver="lbfgs") fits; ours keeps
+    # its error for the default dropout=0.2, and the message says what to do.
+    X, y = digits[0][:100], digits[1][:100]
+    with pytest.raises(ValueError, match=r"defaults to 0\.2.*needs dropout=0"):
+        cls(solver="lbfgs").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cls((8,), solver="lbfgs", dropout=0, max_iter=5).fit(X, y)
