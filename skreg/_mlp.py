@@ -32,9 +32,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin
+from ._datafit import check_no_overflow
 from ._nn._dropout import draw_mask, drop_sparse_entries
 from ._nn._lbfgs import full_batch_objective, minimize_lbfgs
-from ._nn._network import Layout, forward, init_params
+from ._nn._network import Layout, finite_forward, forward, init_params
 from ._nn._optimizers import make_optimizer
 from ._nn._training import Trainer
 from ._penalties import ElasticNetPenalty
@@ -231,7 +232,10 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
                     f"{getattr(self, name)!r}: dropout draws new masks and max-norm "
                     "projects after every mini-batch step, while L-BFGS minimises one "
                     "deterministic full-batch objective. Set "
-                    f"{name}={off} or use solver='adam' or 'sgd'."
+                    f"{name}={off} or use solver='adam' or 'sgd'"
+                    + (" (dropout defaults to 0.2, for those solvers: "
+                       "solver='lbfgs' needs dropout=0 passed explicitly)."
+                       if name == "dropout" else ".")
                 )
         if self.early_stopping:
             raise ValueError(
@@ -275,6 +279,7 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
         X, y = self._validate_training_data(X, y, reset=first_call)
         n_samples, n_features = X.shape
         targets = self._encode_targets(y, first_call, incremental, classes)
+        _check_in_range(X, targets.Y)
         sw = self._training_weights(targets, sample_weight, n_samples, X.dtype,
                                     incremental)
         layout = Layout((n_features, *hidden, targets.n_outputs))
@@ -474,9 +479,15 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
         coefs, intercepts = layout.views(theta)
         return forward(coefs, intercepts, X, self.activation)[-1]
 
-    def _output_layer(self, X):
-        """The output layer's pre-activations for validated ``X``, nothing dropped."""
-        return forward(self.coefs_, self.intercepts_, X, self.activation)[-1]
+    def _output_layer(self, X, masks=None):
+        """The output layer's pre-activations for validated ``X`` (never NaN).
+
+        Nothing is dropped unless ``masks`` are given.  A softmax output gets
+        the rows that overflowed shifted by their maximum (see
+        ``_nn._network.finite_forward``), which its probabilities ignore.
+        """
+        return finite_forward(self.coefs_, self.intercepts_, X, self.activation,
+                              masks, shift=self.out_activation_ == "softmax")
 
     def _mc_outputs(self, X, n_passes, random_state, transform):
         """``transform`` of the output layer over ``n_passes`` passes with dropout on."""
@@ -499,9 +510,22 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
             if self.dropout > 0:
                 masks = [draw_mask(rng, self.dropout, np.empty((n, c.shape[1]), dtype))
                          for c in self.coefs_[:-1]]
-            Z = forward(self.coefs_, self.intercepts_, Xt, self.activation, masks)[-1]
-            passes.append(transform(Z))
+            passes.append(transform(self._output_layer(Xt, masks)))
         return np.stack(passes)
+
+
+def _check_in_range(X, Y):
+    """Raise the linear models' ``ValueError`` for data that overflow the range.
+
+    Finite values whose squares sum to infinity in ``X``'s dtype (values near
+    ``np.finfo(dtype).max``) make the first epoch non-finite whatever the step
+    size, so no training is tried.
+    """
+    arrays = [X.data if sp.issparse(X) else X.ravel()]
+    if Y.dtype.kind == "f":
+        arrays.append(Y.astype(X.dtype, copy=False).ravel())
+    with np.errstate(over="ignore", invalid="ignore"):
+        check_no_overflow(*[np.dot(a, a) for a in arrays])
 
 
 def _fresh_history():

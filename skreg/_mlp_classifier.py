@@ -25,7 +25,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     r"""Multilayer perceptron classifier with inverted dropout and weight penalties.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier` (same parameter
-    names and meanings, same fitted attributes) that adds dropout, an L1 /
+    names and meanings, same fitted attributes; with ``solver="lbfgs"`` also
+    pass ``dropout=0``, since the default ``dropout=0.2`` needs a stochastic
+    solver) that adds dropout, an L1 /
     elastic-net weight penalty, max-norm constraints and class weights.  Each
     mini-batch ``B`` takes one step on
 
@@ -421,7 +423,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         if Z.shape[1] == 1:
             z = Z[:, 0]
             return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
-        Z = Z - Z.max(axis=1, keepdims=True)
+        with np.errstate(over="ignore"):    # a difference beyond the range: -inf
+            Z = Z - Z.max(axis=1, keepdims=True)
         return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
 
     def predict(self, X):

@@ -1,4 +1,5 @@
-"""DropoutMLPRegressor: the networks' identity output and squared error.
+"""DropoutMLPRegressor: the networks' identity output and squared error, or the
+exponential output and Poisson deviance.
 
 Training lives in the shared base (``_mlp.py``); this module checks the targets,
 scores the held-out set by R^2 and predicts values, or their Monte Carlo dropout
@@ -16,7 +17,10 @@ from sklearn.utils.validation import validate_data
 
 from ._mlp import BaseDropoutMLP
 from ._mlp_docs import shared_docs
-from ._validation import check_sample_weight
+from ._nn._losses import OUTPUT_OF, OUTPUTS
+from ._validation import check_option, check_sample_weight
+
+LOSS_NAMES = ("squared_error", "poisson")
 
 
 @shared_docs()
@@ -24,10 +28,13 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     r"""Multilayer perceptron regressor with inverted dropout and weight penalties.
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor` (same parameter
-    names and meanings, same fitted attributes) that adds dropout, an L1 /
+    names and meanings, same fitted attributes; with ``solver="lbfgs"`` also
+    pass ``dropout=0``, since the default ``dropout=0.2`` needs a stochastic
+    solver) that adds dropout, an L1 /
     elastic-net weight penalty, max-norm constraints and Monte Carlo dropout
-    predictions with an uncertainty estimate (:meth:`predict_mc`).  The output
-    is the identity; each mini-batch ``B`` takes one step on
+    predictions with an uncertainty estimate (:meth:`predict_mc`).  With
+    ``loss="squared_error"`` the output is the identity; each mini-batch ``B``
+    takes one step on
 
     .. math::
 
@@ -38,14 +45,25 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     where ``s_i`` is the sample weight, ``S_B = sum_{i in B} s_i``,
     ``rho = l1_ratio`` and ``W`` are all the weights (never the biases).  The
-    squared error of a sample is summed over its outputs.
+    squared error of a sample is summed over its outputs.  With
+    ``loss="poisson"`` the output is ``mu = exp(f_theta(x))`` (a log link) and
+    the squared error is replaced by half the Poisson deviance, as in
+    :class:`~sklearn.neural_network.MLPRegressor`:
+
+    .. math::
+
+        L_B(\theta) = \frac{1}{S_B} \sum_{i \in B} s_i \sum_k \left(
+            y_{ik} \log \frac{y_{ik}}{\mu_{ik}} - y_{ik} + \mu_{ik} \right)
+            + \alpha \left( \rho \lVert W \rVert_1
+            + \frac{1 - \rho}{2} \lVert W \rVert_2^2 \right)
 
     {{objective_notes}}
 
     How this maps to :class:`~sklearn.neural_network.MLPRegressor`: with
     ``dropout=0`` its steps from the same weights are ours with
     ``MLPRegressor(alpha=alpha * S_B)``: its gradient is the gradient of the
-    objective above (tested to 1e-10, for 1-D and 2-D ``y``).  The loss it
+    objective above (tested to 1e-10, for 1-D and 2-D ``y``, and for
+    ``loss="poisson"``).  The loss it
     *reports* (``loss_``, ``loss_curve_``) averages the squared error over the
     outputs as well, so for ``k`` outputs its reported data term is ours
     divided by ``k``; for one output the two are the same.
@@ -77,6 +95,12 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         load_diabetes (0.340 vs 0.265), tied on make_friedman1 (0.950) and lost
         0.6 on make_friedman3 (0.872 vs 0.878), large and nearly noise-free.
     {{params_penalties}}
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        The data term: half the squared error with an identity output, or half
+        the Poisson deviance with an exponential output (a log link), which
+        needs ``y >= 0`` and predicts the mean ``exp(f(x))``; as
+        scikit-learn's MLPRegressor.  Keyword-only here (scikit-learn's
+        MLPRegressor takes it as its first positional argument).
 
     Attributes
     ----------
@@ -88,7 +112,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     n_outputs_ : int
         Number of outputs (columns of ``y``).
     out_activation_ : str
-        ``"identity"``.
+        ``"identity"``, or ``"exp"`` with ``loss="poisson"``.
 
     See Also
     --------
@@ -124,12 +148,64 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     True
     """
 
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.2,
+        input_dropout=0.0,
+        l1_ratio=0.0,
+        max_norm=None,
+        loss="squared_error",
+    ):
+        super().__init__(
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t,
+            max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
+            verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            dropout=dropout, input_dropout=input_dropout, l1_ratio=l1_ratio,
+            max_norm=max_norm,
+        )
+        self.loss = loss
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
     # ------------------------------------------------------------------ checks
+    def _check_params(self, incremental):
+        sizes = super()._check_params(incremental)
+        check_option(self.loss, "loss", LOSS_NAMES)
+        return sizes
+
     def _validate_training_data(self, X, y, reset):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"],
@@ -147,7 +223,19 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
                 f"y has {Y.shape[1]} output(s) but the fitted model predicts "
                 f"{self.n_outputs_}; refit without warm_start."
             )
-        return SimpleNamespace(Y=Y, loss="squared_error", out_activation="identity",
+        if not first_call and OUTPUT_OF[self.loss] != self.out_activation_:
+            raise ValueError(
+                f"loss={self.loss!r} needs the output {OUTPUT_OF[self.loss]!r} but the "
+                f"fitted model has {self.out_activation_!r}; refit without "
+                "warm_start, or keep the loss of the first fit."
+            )
+        if self.loss == "poisson" and np.any(Y < 0):
+            raise ValueError(
+                "loss='poisson' needs non-negative targets y (counts or rates); "
+                f"y has {int(np.count_nonzero(Y < 0))} negative value(s), the "
+                f"smallest {Y.min()!r}. Use loss='squared_error' for signed targets."
+            )
+        return SimpleNamespace(Y=Y, loss=self.loss, out_activation=OUTPUT_OF[self.loss],
                                n_outputs=Y.shape[1], stratify=None, attributes={})
 
     def _training_weights(self, targets, sample_weight, n_samples, dtype,
@@ -157,8 +245,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return check_sample_weight(sample_weight, n_samples, dtype)
 
     def _validation_score(self, Z, Y, sw):
-        """Held-out R^2, the mean over the outputs."""
-        return float(r2_score(Y, Z, sample_weight=sw))
+        """Held-out R^2 of the predictions, the mean over the outputs."""
+        return float(r2_score(Y, OUTPUTS[OUTPUT_OF[self.loss]](Z), sample_weight=sw))
 
     # -------------------------------------------------------------------- fit
     def fit(self, X, y, sample_weight=None):
@@ -170,7 +258,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             Training data.  Sparse matrices are multiplied without densifying;
             float32 data are trained in float32.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values.
+            Target values (non-negative with ``loss="poisson"``).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights ``s_i``.
 
@@ -217,9 +305,14 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predictions; 1-D when the model has one output.
+            The predictions (with ``loss="poisson"`` the mean ``exp(f(x))``);
+            1-D when the model has one output.
         """
-        return self._shape(self._output_layer(self._validate_X(X)))
+        return self._shape(self._mean(self._output_layer(self._validate_X(X))))
+
+    def _mean(self, Z):
+        """The predicted mean from the output layer: ``Z``, or ``exp(Z)``."""
+        return OUTPUTS[self.out_activation_](Z)
 
     def predict_mc(self, X, n_passes=50, *, random_state=None, return_passes=False):
         """Monte Carlo dropout: the predictive mean and spread with dropout kept on.
@@ -253,7 +346,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             Only with ``return_passes=True``.
         """
         passes = self._shape(self._mc_outputs(X, n_passes, random_state,
-                                              np.asarray))
+                                              self._mean))
         mean, std = passes.mean(axis=0), passes.std(axis=0)
         if return_passes:
             return mean, std, passes

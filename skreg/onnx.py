@@ -8,7 +8,8 @@ onnxruntime (or any ONNX runtime) executes without Python:
 - :class:`~skreg.RegularizedRegressor` and :class:`~skreg.RegularizedRegressorCV`
   become ``X W^T + b`` (one output column per target);
 - :class:`~skreg.DropoutMLPRegressor` becomes the plain network: the fitted
-  weights, the hidden activation, an identity output;
+  weights, the hidden activation, an identity output (with ``loss="poisson"``
+  an exponential one: the predicted mean);
 - :class:`~skreg.DropoutMLPClassifier` becomes the plain network with two
   outputs, the labels and the probabilities (softmax, or logistic per column:
   ``[1 - p, p]`` for two classes, one probability per label for a multilabel
@@ -132,7 +133,9 @@ def _convert_linear(scope, operator, container):
 def _convert_network_regressor(scope, operator, container):
     proto, dtype, _ = _float_types(operator)
     Z = _network_outputs(scope, container, operator, proto, dtype)
-    _node(scope, container, "Identity", [Z], operator.outputs[0].full_name)
+    model = operator.raw_operator
+    output = {"identity": "Identity", "exp": "Exp"}[model.out_activation_]
+    _node(scope, container, output, [Z], operator.outputs[0].full_name)
 
 
 # ---------------------------------------------------------------- classifier

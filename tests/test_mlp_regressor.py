@@ -177,3 +177,115 @@ def test_partial_fit_warm_start_float32_and_l1():
                                  random_state=0).fit(X, y)
     assert f32.predict(X.astype(np.float32)).dtype == np.float32
     assert np.mean(l1.coefs_[0] == 0) > 0.3
+
+
+# ------------------------------------------------------------- loss="poisson"
+def _counts(n_outputs, n=60, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    rate = np.exp(0.5 * X[:, :n_outputs] - 0.3 * X[:, 1:n_outputs + 1] ** 2)
+    Y = rng.poisson(rate).astype(float)
+    return X, (Y[:, 0] if n_outputs == 1 else Y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_poisson_steps_equal_scikit_learn_mlp_regressor(solver, n_outputs):
+    """Dropout 0, same weights: three full-batch Poisson steps equal MLPRegressor's
+    (whose penalty is alpha / n: our alpha times the batch size)."""
+    X, y = _counts(n_outputs)
+    n = X.shape[0]
+    alpha = 0.05
+    common = dict(hidden_layer_sizes=(7, 5), activation="tanh", solver=solver,
+                  batch_size=n, shuffle=False, learning_rate_init=0.02, tol=0.0,
+                  loss="poisson")
+    ours = DropoutMLPRegressor(dropout=0.0, alpha=alpha, random_state=0, **common)
+    theirs = MLPRegressor(alpha=alpha * n, random_state=1, **common)
+    coefs0, _ = refit_from_same_weights(ours, theirs, X, y, max_iter=3)
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    assert_same_weights(ours, theirs)
+    assert not np.allclose(ours.coefs_[0], coefs0[0])
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-10)
+
+
+def test_poisson_loss_is_scikit_learns_and_its_gradient_finite_differences():
+    from sklearn.neural_network._base import poisson_loss as sk_poisson_loss
+
+    X, Y = _counts(2, n=9, d=4, seed=3)
+    rng = np.random.default_rng(0)
+    sw = rng.uniform(0.2, 2.0, size=len(Y))
+    layout = Layout((4, 5, 3, 2))
+    theta = init_params(layout, "tanh", rng, np.float64)
+    theta += rng.normal(scale=0.3, size=theta.shape)
+    masks = [(rng.uniform(size=(9, u)) > 0.3) / 0.7 for u in (5, 3)]
+
+    def J(t):   # scikit-learn's half Poisson deviance of mu = exp(output)
+        coefs, intercepts = layout.views(t)
+        mu = np.exp(forward(coefs, intercepts, X, "tanh", masks)[-1])
+        return sk_poisson_loss(Y, mu, sample_weight=sw)
+
+    coefs, intercepts = layout.views(theta)
+    acts = forward(coefs, intercepts, X, "tanh", masks)
+    loss = LOSSES["poisson"](acts[-1], Y, sw / sw.sum())
+    grad = np.empty_like(theta)
+    backward(coefs, acts, acts[-1], "tanh", *layout.views(grad), masks, [0.7, 0.7])
+    assert loss == pytest.approx(J(theta), rel=1e-12)
+    eps = 1e-6
+    numeric = np.array([(J(theta + eps * e) - J(theta - eps * e)) / (2 * eps)
+                        for e in np.eye(theta.size)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam", "sgd"])
+def test_poisson_fit_reaches_scikit_learns_deviance(solver):
+    """Without dropout, the training deviance of MLPRegressor(loss="poisson") on
+    the same objective (its alpha is ours times the batch size); with dropout, a
+    held-out deviance below that of the constant mean."""
+    from sklearn.metrics import mean_poisson_deviance
+
+    X, y = _counts(1, n=600, seed=1)
+    X_test, y_test, X, y = X[300:], y[300:], X[:300], y[:300]
+    batch = 300 if solver == "lbfgs" else 200
+    kw = dict(hidden_layer_sizes=(16,), solver=solver, max_iter=300,
+              learning_rate_init=0.01, random_state=0, loss="poisson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = DropoutMLPRegressor(dropout=0.0, alpha=1e-4, **kw).fit(X, y)
+        theirs = MLPRegressor(alpha=1e-4 * batch, **kw).fit(X, y)
+    pred = ours.predict(X)
+    assert np.all(pred > 0)
+    assert (mean_poisson_deviance(y, pred)
+            < 1.05 * mean_poisson_deviance(y, theirs.predict(X)))
+    if solver == "lbfgs":
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dropped = DropoutMLPRegressor(dropout=0.1, alpha=1e-4, **kw).fit(X, y)
+    constant = mean_poisson_deviance(y_test, np.full_like(y_test, y.mean()))
+    assert mean_poisson_deviance(y_test, dropped.predict(X_test)) < 0.95 * constant
+    mean, std = dropped.predict_mc(X_test[:5], n_passes=30, random_state=0)
+    assert np.all(mean > 0) and np.all(std > 0)
+
+
+def test_poisson_sample_weight_equals_repeated_rows_without_dropout():
+    X, y = _counts(1, n=30, seed=2)
+    sw = np.random.default_rng(0).integers(0, 3, size=len(y))
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", dropout=0.0, loss="poisson",
+              batch_size=1000, shuffle=False, max_iter=5, random_state=0,
+              learning_rate_init=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = DropoutMLPRegressor(**kw).fit(X, y, sample_weight=sw)
+        repeated = DropoutMLPRegressor(**kw).fit(np.repeat(X, sw, axis=0),
+                                                 np.repeat(y, sw))
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-9)
+
+
+def test_poisson_rejects_negative_targets_and_bad_losses():
+    X, y = _counts(1, n=20)
+    y[3] = -1.0
+    with pytest.raises(ValueError, match="non-negative targets y"):
+        DropoutMLPRegressor(loss="poisson").fit(X, y)
+    with pytest.raises(ValueError, match="loss"):
+        DropoutMLPRegressor(loss="huber").fit(X, np.abs(y))
+    assert DropoutMLPRegressor().loss == "squared_error"

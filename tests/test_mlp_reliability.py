@@ -319,3 +319,125 @@ def test_skops_round_trip_trusts_only_the_estimator_class(make, digits):
         a = est.partial_fit(X, y)
         b = loaded.partial_fit(X, y)
         assert _same_weights(a, b)
+
+
+def test_diverged_classifier_with_finite_weights_gives_finite_probabilities():
+    # Issue 19, item 4: unscaled wine and a huge SGD step; the kept weights are
+    # finite but their logits overflow to +-inf, and the softmax of those was NaN.
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DropoutMLPClassifier(solver="sgd", learning_rate_init=1e14,
+                                   random_state=1).fit(X, y)
+    assert all(np.all(np.isfinite(a)) for a in _weights(clf))
+    proba = clf.predict_proba(X)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    mean, std = clf.predict_proba_mc(X, n_passes=3, random_state=0)
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
+    assert not np.any(np.isnan(clf.predict_log_proba(X)))
+
+
+def _homogeneous_limit(clf, X, scale):
+    """Scale every weight of a relu network with zero biases by ``scale``.
+
+    ``relu`` is positively homogeneous, so the logits become ``scale**L`` times
+    the moderate logits ``z`` of the unscaled network: the truth for the huge
+    network is the limit of the output at ``z * inf`` (a softmax one-hot at
+    ``argmax z``, a sigmoid 0 or 1 by the sign of ``z``).
+    """
+    for b in clf.intercepts_:
+        b[...] = 0
+    z = clf._output_layer(X).copy()
+    for W in clf.coefs_:
+        W *= scale
+    return z
+
+
+@pytest.mark.parametrize("target", ["multiclass", "binary", "multilabel"])
+def test_probabilities_of_huge_finite_weights_are_the_limit(target):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 4))
+    if target == "multiclass":
+        y = rng.randint(0, 3, size=40)
+    elif target == "binary":
+        y = rng.randint(0, 2, size=40)
+    else:
+        y = rng.randint(0, 2, size=(40, 3))
+    clf = DropoutMLPClassifier((8, 8), solver="lbfgs", dropout=0.0, max_iter=20,
+                               random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    z = _homogeneous_limit(clf, X, 1e120)     # logits ~ 1e360: overflow
+    with np.errstate(over="ignore", invalid="ignore"):
+        raw = skreg._mlp.forward(clf.coefs_, clf.intercepts_, X, "relu")[-1]
+    assert not np.all(np.isfinite(raw))     # the case at issue
+    proba = clf.predict_proba(X)
+    if target == "multiclass":      # ties (rows of zeros) share the mass
+        top = (z == z.max(axis=1, keepdims=True)).astype(float)
+        expected = top / top.sum(axis=1, keepdims=True)
+    elif target == "binary":
+        expected = np.column_stack([np.sign(-z[:, 0]), np.sign(z[:, 0])]) / 2 + 0.5
+    else:
+        expected = np.sign(z) / 2 + 0.5
+    np.testing.assert_allclose(proba, expected, atol=1e-12)
+    mean, _ = clf.predict_proba_mc(X, n_passes=2, random_state=0)
+    np.testing.assert_allclose(mean, expected, atol=1e-12)
+    expected_labels = (clf.classes_[expected.argmax(axis=1)] if target != "multilabel"
+                       else (expected > 0.5).astype(int))
+    np.testing.assert_array_equal(clf.predict(X), expected_labels)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("cls", [DropoutMLPRegressor, DropoutMLPClassifier])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_data_that_overflow_raise_like_the_linear_model_and_keep_the_model(
+        cls, solver, sparse):
+    # Issue 19, item 5: the squares of such data are infinite, so epoch 1 is
+    # NaN at any step size; the networks raise RegularizedRegressor's error.
+    import scipy.sparse as sp
+    from skreg import RegularizedRegressor
+
+    rng = np.random.RandomState(0)
+    X_ok = rng.uniform(size=(30, 3))
+    y = rng.uniform(size=30)
+    y_fit = (y > 0.5).astype(int) if cls is DropoutMLPClassifier else y
+    X_big = np.finfo(np.float64).max * X_ok
+    with pytest.raises(ValueError) as linear:
+        RegularizedRegressor().fit(X_big, y)
+    est = cls((5,), solver=solver, dropout=0.0, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X_ok, y_fit)
+    before = _weights(est)
+    prediction = est.predict(X_ok)
+    with pytest.raises(ValueError, match="overflow the floating-point range") as net:
+        est.fit(sp.csr_matrix(X_big) if sparse else X_big, y_fit)
+    assert str(net.value) == str(linear.value)
+    for a, b in zip(before, _weights(est)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(est.predict(X_ok), prediction)
+
+
+def test_targets_that_overflow_raise_too():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(30, 3))
+    y = np.finfo(np.float64).max * rng.uniform(size=30)
+    with pytest.raises(ValueError, match="Scale X and y"):
+        DropoutMLPRegressor((5,), max_iter=5).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [DropoutMLPRegressor, DropoutMLPClassifier])
+def test_lbfgs_with_the_default_dropout_says_to_pass_dropout_zero(cls, digits):
+    # Issue 19, item 21: scikit-learn's MLP*(solver="lbfgs") fits; ours keeps
+    # its error for the default dropout=0.2, and the message says what to do.
+    X, y = digits[0][:100], digits[1][:100]
+    with pytest.raises(ValueError, match=r"defaults to 0\.2.*needs dropout=0"):
+        cls(solver="lbfgs").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cls((8,), solver="lbfgs", dropout=0, max_iter=5).fit(X, y)

@@ -122,6 +122,22 @@ def test_regressor(name, n_targets, pipeline, diabetes):
                                    atol=rtol * np.abs(expected).max())
 
 
+@pytest.mark.parametrize("n_targets", [1, 2])
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_poisson_network_exports_the_mean(n_targets, pipeline, diabetes):
+    X, y = diabetes
+    Y = y if n_targets == 1 else np.c_[y, np.round(y * 2)]
+    est = DropoutMLPRegressor((16,), loss="poisson", max_iter=30, random_state=0)
+    model = make_pipeline(StandardScaler(), est) if pipeline else est
+    model.fit(X, Y)
+    for dtype, rtol in ((np.float32, 1e-5), (np.float64, 1e-10)):
+        Xd = X.astype(dtype)
+        (out,) = _run(model, Xd)
+        expected = model.predict(Xd)
+        assert np.all(expected > 0)
+        np.testing.assert_allclose(out.reshape(expected.shape), expected, rtol=rtol)
+
+
 def test_float32_trained_network_and_one_target_column(diabetes):
     X, y = diabetes
     X32 = X.astype(np.float32)

@@ -10,19 +10,24 @@ output) and overwrites ``Z`` with the gradient of that loss in ``Z``:
   ``(n_samples, n_outputs)``;
 - ``"softmax"``: ``logsumexp(z) - z_y``; ``Y`` holds each sample's class index;
 - ``"squared_error"``: ``1/2 ||y - z||^2`` summed over the outputs; ``Y`` is a
+  float array ``(n_samples, n_outputs)``;
+- ``"poisson"``: half the Poisson deviance with a log link, ``mu = e^z``,
+  ``y log(y / mu) - y + mu`` summed over the outputs (scikit-learn's
+  ``poisson_loss``, constant ``y log y - y`` included); ``Y`` is a non-negative
   float array ``(n_samples, n_outputs)``.
 
 Each loss is computed from ``Z`` without clipping.  The weighted loss is
 ``sum_i weights_i * loss_i`` (``weights = 1/n`` for a plain mean), so the
-gradient in ``Z`` is ``weights_i * (output(z_i) - y_i)`` for all three: each is
+gradient in ``Z`` is ``weights_i * (output(z_i) - y_i)`` for all four: each is
 the canonical loss of its output function.
 
 ``OUTPUTS[name](Z)`` maps pre-activations to predictions (probabilities for the
-first two); ``OUTPUT_OF[loss]`` names the output function of a loss.
+first two, the mean ``e^z`` for ``"exp"``); ``OUTPUT_OF[loss]`` names the output
+function of a loss.
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 
 def _as_weights(weights, Z):
@@ -73,12 +78,23 @@ def squared_loss(Z, Y, weights):
     return _finish(losses, weights, scalar)
 
 
+def poisson_loss(Z, Y, weights):
+    """Half the Poisson deviance of ``mu = e^z``, summed over the outputs."""
+    weights, scalar = _as_weights(weights, Z)
+    mu = np.exp(Z)
+    losses = (mu - Y * Z + (xlogy(Y, Y) - Y)).sum(axis=1)
+    np.subtract(mu, Y, out=Z)
+    Z *= weights if scalar else weights[:, None]
+    return _finish(losses, weights, scalar)
+
+
 def _logistic_output(Z):
     return expit(Z)
 
 
 def _softmax_output(Z):
-    Z = Z - Z.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):        # a difference beyond the range: -inf
+        Z = Z - Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=1, keepdims=True)
     return Z
@@ -88,19 +104,26 @@ def _identity_output(Z):
     return Z
 
 
+def _exp_output(Z):
+    return np.exp(Z)
+
+
 LOSSES = {
     "logistic": logistic_loss,
     "softmax": softmax_loss,
     "squared_error": squared_loss,
+    "poisson": poisson_loss,
 }
 
 OUTPUTS = {
     "logistic": _logistic_output,
     "softmax": _softmax_output,
     "identity": _identity_output,
+    "exp": _exp_output,
 }
 
-OUTPUT_OF = {"logistic": "logistic", "softmax": "softmax", "squared_error": "identity"}
+OUTPUT_OF = {"logistic": "logistic", "softmax": "softmax", "squared_error": "identity",
+             "poisson": "exp"}
 
 
 def class_probabilities(Z):

@@ -155,3 +155,92 @@ def backward(coefs, acts, delta, activation, grad_coefs, grad_intercepts,
             keep = keeps[i - 1]
         derivative(A, prev, keep)
         delta = prev
+
+
+def finite_forward(coefs, intercepts, X, activation, masks=None, shift=False):
+    """The output layer's pre-activations for prediction, never NaN.
+
+    :func:`forward` in floating point can overflow for finite but huge
+    parameters (after a diverged fit): a logit becomes ``inf``, or ``nan`` when
+    an overflowing sum meets ``inf - inf``, and a softmax of it is ``nan``.  The
+    rows where that happens are recomputed by :func:`_forward_scaled`, which
+    carries each row as ``exp(log_scale) * Z'`` with ``max |Z'| = 1``, and
+    mapped back to logits that are finite or ``+-inf`` in the right direction.
+
+    Parameters
+    ----------
+    coefs, intercepts, X, activation, masks
+        As for :func:`forward`.
+    shift : bool, default=False
+        Return the recomputed rows minus their maximum (``0`` for the largest
+        logit, finite or ``-inf`` for the others), which leaves a softmax and an
+        argmax unchanged; ``False`` returns the logits themselves (for an
+        identity or logistic output).
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, units[-1])
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = forward(coefs, intercepts, X, activation, masks)[-1]
+        bad = ~np.all(np.isfinite(Z), axis=1)
+    if not bad.any():
+        return Z
+    rows = np.flatnonzero(bad)
+    row_masks = None if masks is None else [
+        None if m is None else m[rows] for m in masks]
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        Zs, log_scale = _forward_scaled(coefs, intercepts, X[rows], activation,
+                                        row_masks)
+        if shift:
+            Zs = Zs - Zs.max(axis=1, keepdims=True)
+        Z[rows] = _unscale(Zs, log_scale)
+    return Z
+
+
+def _unscale(Zs, log_scale):
+    """``exp(log_scale) * Zs`` row by row, with ``0 * inf`` read as 0."""
+    scaled = Zs * np.exp(log_scale)[:, None]
+    return np.where(Zs == 0, 0, scaled).astype(Zs.dtype, copy=False)
+
+
+def _normalise(Z, log_scale):
+    """Divide each row of ``Z`` by its largest absolute value when above 1 (logged)."""
+    s = np.maximum(np.max(np.abs(Z), axis=1), 1.0)
+    Z /= s[:, None]
+    log_scale += np.log(s)
+    return Z
+
+
+def _forward_scaled(coefs, intercepts, X, activation, masks):
+    """Forward pass in the per-row scaled form ``exp(log_scale) * Z'``, in float64.
+
+    ``relu`` and ``identity`` commute with a positive scale (``f(cz) = c f(z)``),
+    so a scale is carried through them; ``tanh`` and ``logistic`` are evaluated
+    on the actual values (which may be ``+-inf``: their outputs stay bounded).
+    Biases are divided by the scale of their row, inputs and weights by their
+    largest absolute value (when above 1), so no product overflows and the
+    scales stay >= 1.
+    """
+    A = X.toarray() if sp.issparse(X) else np.asarray(X)
+    A = A.astype(np.float64)
+    log_scale = np.zeros(A.shape[0])
+    A = _normalise(A, log_scale)
+    n_layers = len(coefs)
+    for i in range(n_layers):
+        W = np.asarray(coefs[i], dtype=np.float64)
+        w = max(float(np.max(np.abs(W), initial=0.0)), 1.0)
+        log_scale += np.log(w)
+        Z = A @ (W / w)
+        Z += np.exp(-log_scale)[:, None] * intercepts[i]
+        Z = _normalise(Z, log_scale)
+        if i == n_layers - 1:
+            return Z, log_scale
+        if activation in ("tanh", "logistic"):
+            Z = _unscale(Z, log_scale)
+            log_scale[:] = 0
+        ACTIVATIONS[activation](Z)
+        if masks is not None and masks[i] is not None:
+            Z *= masks[i]
+        A = _normalise(Z, log_scale)
+    return A, log_scale
