@@ -31,7 +31,7 @@ from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_f
 from ._path import (
     alpha_grid,
     check_alphas,
-    grid_inputs,
+    grid_inputs_over_rates,
     path_on_problem,
     penalty_ratio,
     prepare_path_problem,
@@ -47,7 +47,7 @@ from ._extensions import (
     rate_grid,
     resolve_penalty_factor,
 )
-from ._penalties import ElasticNetPenalty, alpha_max
+from ._penalties import alpha_max
 from ._regressor import RegularizedRegressor, check_finite_model, linear_predict
 from ._solvers import MAX_DIRECT_SPARSE
 from ._validation import (
@@ -733,8 +733,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             return alpha_grid(Xty, float(sw.sum(dtype=np.float64)), rho, alphas,
                               self.eps, self.positive)
         problem = self._full_problem(X, Y, sw, rho, alphas)
-        xty, kept_factor, spectrum = grid_inputs(
-            problem, ElasticNetPenalty(1.0, rho, factor=factor))
+        xty, kept_factor, spectrum = grid_inputs_over_rates(
+            problem, rho, self.positive, factor, self._rates())
         return alpha_grid(xty, problem.n_weight, rho, alphas, self.eps, self.positive,
                           None if rho > 0 else spectrum(), kept_factor)
 
@@ -755,8 +755,8 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
 
         def top(rho):
             problem = self._full_problem(X, Y, sw, rho, 2)
-            xty, kept, _ = grid_inputs(problem, ElasticNetPenalty(1.0, rho,
-                                                                  factor=factor))
+            xty, kept, _ = grid_inputs_over_rates(problem, rho, self.positive, factor,
+                                                  self._rates())
             return alpha_max(xty, S, rho, self.positive, kept)
         return top
 

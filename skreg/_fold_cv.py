@@ -38,7 +38,7 @@ from ._extensions import (
     resolve_penalty_factor,
     statistics_second_moments,
 )
-from ._path import alpha_grid, check_alphas, grid_inputs, path_on_problem
+from ._path import alpha_grid, check_alphas, grid_inputs_over_rates, path_on_problem
 from ._penalties import ElasticNetPenalty, alpha_max
 from ._solvers import plan
 from ._streaming import stream_chunk
@@ -122,13 +122,12 @@ def unready_reason(fold_stats, n_required=None):
 
 
 # ---------------------------------------------------------------------- engine
-def _grid(total, rho, alphas, eps, positive, factor=None):
+def _grid(total, rho, alphas, eps, positive, factor=None, rates=(0.0,)):
     """The grid of ``rho`` from the statistics of all the rows (or the given one)."""
     if not isinstance(alphas, Integral):
         return alphas
     problem = GramProblem.from_statistics(total, np.float64)
-    xty, kept, spectrum = grid_inputs(problem, ElasticNetPenalty(1.0, rho,
-                                                                 factor=factor))
+    xty, kept, spectrum = grid_inputs_over_rates(problem, rho, positive, factor, rates)
     return alpha_grid(xty, problem.n_weight, rho, alphas, eps, positive,
                       None if rho > 0 else spectrum(), kept)
 
@@ -173,8 +172,8 @@ def cv_from_fold_statistics(estimator, fold_stats, single, dtype, ratios, ratio_
                                     names)
     rates, pure = estimator._rates(), estimator.penalty is None
     base_grids = ([rate_grid(rates)] if pure else
-                  [_grid(total, rho, alphas, estimator.eps, estimator.positive, factor)
-                   for rho in ratios])
+                  [_grid(total, rho, alphas, estimator.eps, estimator.positive, factor,
+                         rates) for rho in ratios])
     configs, grids = estimator._configs(base_grids, ratios, rates)
     results = Parallel(n_jobs=estimator.n_jobs)(
         delayed(_fold_mse)(total, fold_stats.folds[k], rho, grid, estimator.positive,
@@ -190,7 +189,8 @@ def cv_from_fold_statistics(estimator, fold_stats, single, dtype, ratios, ratio_
 
     def alpha_top(rho):
         problem = GramProblem.from_statistics(total, np.float64)
-        xty, kept, _ = grid_inputs(problem, ElasticNetPenalty(1.0, rho, factor=factor))
+        xty, kept, _ = grid_inputs_over_rates(problem, rho, estimator.positive, factor,
+                                              rates)
         return alpha_max(xty, total.weight, rho, estimator.positive, kept)
 
     fitted, rho, path, terms = estimator._chosen(

@@ -60,7 +60,7 @@ def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None,
       essentially least squares).
     """
     if rho > 0:
-        top = alpha_max(Xty, n_weight, rho, positive)
+        top = alpha_max(Xty, n_weight, rho, positive, factor)
         if not top > 0:
             top = 1.0
         return np.geomspace(top, top * eps, n_alphas)
@@ -114,8 +114,13 @@ def grid_inputs(problem, penalty):
     free = None if factor is None else unpenalized_features(
         ElasticNetPenalty(1.0, 1.0, factor=factor), p)
     if free is not None:
+        ridge = None if penalty.ridge is None else np.asarray(penalty.ridge)[free]
         elim = eliminate(problem, free)
+        xty = (problem_xty(elim.reduced) if ridge is None
+               else _ridge_partialled_xty(problem, free, elim.kept, ridge))
         problem, factor = elim.reduced, factor[elim.kept]
+    else:
+        xty = None
     if factor is None:
         return problem_xty(problem), None, problem.spectrum_bounds
     scale = 1.0 / np.sqrt(np.where(factor > 0, factor, 1.0))
@@ -131,7 +136,37 @@ def grid_inputs(problem, penalty):
         nonzero = evals[evals > top * rank_cutoff(problem.out_dtype, n, q)]
         return top, float(nonzero[0]) if nonzero.size else top
 
-    return problem_xty(problem), factor, spectrum
+    return problem_xty(problem) if xty is None else xty, factor, spectrum
+
+
+def grid_inputs_over_rates(problem, rho, positive, factor, rates):
+    """:func:`grid_inputs` for a search over the dropout ``rates``: those of the
+    rate with the largest ``alpha_max`` (the dropout term changes it only when
+    some features are unpenalised), so the grid starts where every searched
+    model is all-zero."""
+    best, best_top = None, -np.inf
+    for q in rates:
+        inputs = grid_inputs(problem, ElasticNetPenalty(
+            1.0, rho, factor=factor, ridge=dropout_ridge(problem, q)))
+        top = alpha_max(inputs[0], problem.n_weight, rho, positive, inputs[1]) \
+            if rho > 0 else 0.0
+        if best is None or top > best_top:
+            best, best_top = inputs, top
+    return best
+
+
+def _ridge_partialled_xty(problem, free, kept, ridge):
+    """``Xt_P^T r`` with ``r`` the residual of the fit on the features ``free``
+    alone under their dropout ridge ``(G_UU / S + diag(ridge)) w_U = c_U / S``:
+    where every penalised coefficient is zero, that fit is the model, so these
+    are the correlations that decide ``alpha_max`` (an exact projection would
+    ignore the ridge that dropout keeps on unpenalised features)."""
+    S = problem.n_weight
+    c = problem_xty(problem)
+    A = problem.gram_block(free, free) / S
+    A.flat[:: free.size + 1] += ridge
+    w_free = np.linalg.lstsq(A, c[free] / S, rcond=None)[0]
+    return c[kept] - problem.gram_block(kept, free) @ w_free
 
 
 def _factor_of(penalty, p):

@@ -34,7 +34,6 @@ zero), as for ordinary least squares on a rank-deficient design.
 """
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._datafit import GramProblem, RowsProblem, rank_cutoff
 
