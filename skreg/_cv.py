@@ -6,7 +6,6 @@ with ``cv=None`` the leave-one-out errors of every ``alpha`` come from one
 singular value decomposition.
 """
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -31,6 +30,7 @@ from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_f
 from ._path import (
     alpha_grid,
     check_alphas,
+    check_l2_eps,
     grid_inputs_over_rates,
     path_on_problem,
     penalty_ratio,
@@ -51,6 +51,7 @@ from ._penalties import alpha_max
 from ._regressor import RegularizedRegressor, check_finite_model, linear_predict
 from ._solvers import MAX_DIRECT_SPARSE
 from ._validation import (
+    warn_user,
     check_bool,
     restore_on_error,
     check_option,
@@ -410,8 +411,10 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=object))
         for r in ratios:
             check_scalar_param(r, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
-        check_scalar_param(self.eps, "eps", low=0.0, high=1.0, low_inclusive=False,
-                           high_inclusive=False)
+        check_scalar_param(self.eps, "eps", low=0.0, high=1.0, low_inclusive=False)
+        check_l2_eps(self.eps, check_alphas(self.alphas),
+                     [] if self.penalty is None else
+                     [penalty_ratio(self.penalty, float(r)) for r in ratios])
         check_bool(self.fit_intercept, "fit_intercept")
         check_scalar_param(self.max_iter, "max_iter", kind=Integral, low=1)
         check_scalar_param(self.tol, "tol", low=0.0)
@@ -676,15 +679,13 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         """One ``ConvergenceWarning`` counting the fold fits that did not converge."""
         if not n_unconverged:
             return
-        warnings.warn(
+        warn_user(
             f"RegularizedRegressorCV: {n_unconverged} of {n_fits} (fold, alpha"
             f"{', l1_ratio' if n_ratios > 1 else ''}) fits did not reach a "
             f"duality gap of tol * F(0) within max_iter={self.max_iter} "
             "iterations, so their test scores are those of unconverged models. "
             "Increase max_iter or loosen tol.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
+            ConvergenceWarning)
 
     def _choose(self, table, path, scorer, grids, ratios, generated, alpha_top,
                 pure=False, rates=None):
@@ -779,13 +780,11 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         side = "largest" if index == 0 else "smallest"
         hint = ("a larger largest alpha" if index == 0 else
                 "smaller alphas (a smaller eps)" if generated else "smaller alphas")
-        warnings.warn(
+        warn_user(
             f"RegularizedRegressorCV: the chosen alpha_={grid[index]:.4g} is the "
             f"{side} alpha of the grid, so the optimum may lie outside the grid; "
             f"try {hint}.",
-            UserWarning,
-            stacklevel=5,
-        )
+            UserWarning)
 
     def _warn_rate_at_edge(self, index, rates):
         """Warn when the chosen dropout rate is an end of ``dropouts`` (rates
@@ -793,13 +792,11 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         if len(rates) < 2 or index not in (0, len(rates) - 1) or rates[index] == 0:
             return
         side = "largest" if index == 0 else "smallest"
-        warnings.warn(
+        warn_user(
             f"RegularizedRegressorCV: the chosen dropout_={rates[index]:.4g} is the "
             f"{side} rate of dropouts, so the optimum may lie outside them; try "
             f"{'larger' if index == 0 else 'smaller'} rates.",
-            UserWarning,
-            stacklevel=5,
-        )
+            UserWarning)
 
     def _refit(self, X, Y, sw, single, rho, grid, sample_weight, terms):
         """Fit all the data at the chosen point; return the fitted attributes.
@@ -845,13 +842,11 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         check_finite_model(coef, intercept)
         limit = [self.tol * problem.zero_objective(k) for k in range(problem.n_targets)]
         if np.any(gap > np.array(limit)):
-            warnings.warn(
+            warn_user(
                 f"RegularizedRegressorCV: the refit at alpha={alpha:.4g} did not "
                 f"converge (duality gap {gap.max():.3g} above tol * F(0) after "
                 f"max_iter={self.max_iter}). Increase max_iter or loosen tol.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
+                ConvergenceWarning)
         if single:
             return dict(coef_=coef[0], intercept_=intercept[0],
                         dual_gap_=float(gap[0]), n_iter_=int(n_iters[:, 0].sum()))

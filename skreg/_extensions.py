@@ -60,6 +60,11 @@ def check_penalty_factor(penalty_factor):
             )
         _check_values(values)
         return
+    if not isinstance(penalty_factor, (str, bytes)) and np.ndim(penalty_factor) > 1:
+        raise ValueError(
+            "Parameter 'penalty_factor' must be 1-D, of shape (n_features,), got "
+            f"an array of shape {np.shape(penalty_factor)}."
+        )
     if isinstance(penalty_factor, (str, bytes)) or np.ndim(penalty_factor) != 1:
         raise TypeError(
             "Parameter 'penalty_factor' must be None, a 1-D array-like of shape "
@@ -86,7 +91,17 @@ def _is_mapping(obj):
 
 
 def _mapping_items(obj):
-    return dict(obj) if isinstance(obj, dict) else obj.to_dict()
+    """The mapping as a dict; a Series must name each feature once."""
+    if isinstance(obj, dict):
+        return dict(obj)
+    names = list(obj.index)
+    repeated = sorted({str(n) for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            "Parameter 'penalty_factor' names every feature once, but the Series "
+            f"repeats {repeated}: give one factor per name."
+        )
+    return obj.to_dict()
 
 
 def resolve_penalty_factor(penalty_factor, n_features, feature_names=None):

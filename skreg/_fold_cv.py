@@ -22,7 +22,6 @@ from ``partial_fit`` chunks, Dask (:mod:`skreg._dask`) or Spark
 (:mod:`skreg._spark`).
 """
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -42,6 +41,7 @@ from ._path import alpha_grid, check_alphas, grid_inputs_over_rates, path_on_pro
 from ._penalties import ElasticNetPenalty, alpha_max
 from ._solvers import plan
 from ._streaming import stream_chunk
+from ._validation import warn_user
 
 _REFIT_ATTRIBUTES = ("coef_", "intercept_", "dual_gap_", "n_iter_")
 # What partial_fit keeps between calls (plain types, for skops).
@@ -248,10 +248,10 @@ def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list)
     check_scoring_none(estimator)
     first = not hasattr(estimator, "_fold_stats")
     if first and hasattr(estimator, "coef_"):
-        warnings.warn(
+        warn_user(
             "partial_fit after fit starts a new stream: fit keeps no statistics of "
             "its data, so the model is now cross-validated on the chunks given to "
-            "partial_fit only.", UserWarning, stacklevel=4)
+            "partial_fit only.", UserWarning)
     kind, spec = (None, None) if folds is not None else resolve_folds(
         estimator.cv, dataframe=False, partial=True)
     stream = None if first else (estimator._fold_stats, estimator._fold_stats_single,
@@ -266,11 +266,11 @@ def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list)
     n_required = spec.n_splits if kind == "hash" else None
     reason = unready_reason(stats, n_required)
     if reason is not None:
-        warnings.warn(
+        warn_user(
             f"RegularizedRegressorCV.partial_fit: {reason} so far, so the model is "
             f"{'not fitted yet' if not hasattr(estimator, 'coef_') else 'unchanged'}; "
             "the statistics of the chunk are kept, and the next chunks can complete "
-            "the folds.", UserWarning, stacklevel=4)
+            "the folds.", UserWarning)
         return fitted
     fitted.update(cv_from_fold_statistics(
         estimator, stats, single, np.dtype(dtype), ratios, ratio_list, n_required,

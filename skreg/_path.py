@@ -44,6 +44,19 @@ def penalty_ratio(penalty, l1_ratio):
     return {"l1": 1.0, "l2": 0.0}.get(penalty, l1_ratio)
 
 
+def check_l2_eps(eps, alphas, ratios):
+    """``eps = 1`` is the one-point grid ``[alpha_max]`` with an L1 part; the L2
+    grid (``rho = 0``) runs from an essentially zero fit to an essentially
+    least-squares one, which needs ``eps < 1``."""
+    if eps >= 1.0 and isinstance(alphas, Integral) and 0.0 in ratios:
+        raise ValueError(
+            "eps=1 is allowed only with an L1 part (it gives the one-point grid "
+            "[alpha_max]): the L2 grid runs from a fit shrunk to eps of least "
+            "squares to one within eps of it, so it needs eps < 1 (the default "
+            "is 1e-3)."
+        )
+
+
 def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None,
                factor=None):
     """The default grid: ``n_alphas`` values, decreasing, geometrically spaced.
@@ -466,6 +479,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
     alphas = check_alphas(alphas)
     check_scalar_param(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
+    check_l2_eps(eps, alphas, [penalty_ratio(penalty, l1_ratio)])
     check_bool(fit_intercept, "fit_intercept")
     check_bool(positive, "positive")
     check_scalar_param(tol, "tol", low=0.0)

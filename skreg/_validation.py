@@ -1,9 +1,24 @@
 """Small validation helpers whose error messages name the offending parameter."""
 
+import os
+import sys
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_user(message, category=UserWarning):
+    """``warnings.warn`` attributed to the first frame outside this package: the
+    user's call, however deep in the library the warning is decided."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE + os.sep):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_scalar_param(value, name, *, kind=Real, low=None, high=None,

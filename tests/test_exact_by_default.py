@@ -169,3 +169,42 @@ def test_a_warm_start_at_the_optimum_runs_no_epoch():
     np.testing.assert_array_equal(model.coef_, coef)
     assert RegularizedRegressor("l1", 0.1).fit(X, y).n_iter_ >= 1
     assert RegularizedRegressor("l1", 1e6).fit(X, y).n_iter_ >= 1   # cold, w = 0
+
+
+# ------------------------------------------------------ clear errors (items 8-10, 16)
+def test_eps_one_is_the_one_point_l1_grid_and_refused_for_l2():
+    X, y = load_diabetes(return_X_y=True)
+    cv = RegularizedRegressorCV(penalty="elasticnet", alphas=1, eps=1.0, cv=3).fit(X, y)
+    alphas, _, _ = regularization_path(X, y, penalty="elasticnet", alphas=1, eps=1.0)
+    assert cv.alphas_[0] == pytest.approx(alphas[0])
+    assert cv.alphas_[0] == pytest.approx(2 * _alpha_max(X, y))
+    for call in (lambda: RegularizedRegressorCV(penalty="l2", eps=1.0).fit(X, y),
+                 lambda: regularization_path(X, y, penalty="l2", eps=1.0)):
+        with pytest.raises(ValueError, match="eps < 1"):
+            call()
+
+
+def test_a_2d_penalty_factor_is_a_value_error_naming_it():
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="penalty_factor.*1-D"):
+        RegularizedRegressor(penalty_factor=np.ones((1, 10))).fit(X, y)
+
+
+def test_a_series_repeating_a_name_is_refused():
+    pd = pytest.importorskip("pandas")
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    factor = pd.Series(np.ones(11), index=list(X.columns) + [X.columns[0]])
+    with pytest.raises(ValueError, match=r"repeats \['age'\]"):
+        RegularizedRegressor(penalty_factor=factor).fit(X, y)
+
+
+def test_grid_edge_warnings_point_at_the_users_call():
+    X, y = load_diabetes(return_X_y=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        RegularizedRegressorCV(penalty="l1", alphas=[0.5, 1.0], cv=3).fit(X, y)
+        stream = RegularizedRegressorCV(penalty="l1", alphas=[0.5, 1.0])
+        stream.partial_fit(X, y, folds=np.arange(len(y)) % 3)
+    edges = [w for w in caught if "edge" in str(w.message) or "grid" in str(w.message)]
+    assert len(edges) == 2
+    assert all(w.filename == __file__ for w in edges), [w.filename for w in edges]
