@@ -278,7 +278,9 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
     max_iter : int, default=1000
         Iteration budget of each fit.
     tol : float, default=1e-4
-        Each fit stops at a duality gap of ``tol`` times the objective at 0.
+        Each fit stops at a duality gap of ``tol`` times the objective at 0,
+        then is finished as in :class:`RegularizedRegressor` (the curves and
+        the refit are as exact as scikit-learn's at its defaults, or more).
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     penalty_factor : array-like of shape (n_features,), dict or Series, default=None

@@ -406,7 +406,8 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     tol : float, default=1e-4
-        Each fit stops at a duality gap of ``tol`` times the objective at 0.
+        Each fit stops at a duality gap of ``tol`` times the objective at 0,
+        then is finished as in :class:`RegularizedRegressor`.
     max_iter : int, default=1000
         Iteration budget of each fit.
     return_intercept : bool, default=False
