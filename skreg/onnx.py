@@ -185,7 +185,8 @@ def _classifier_shape(operator):
     elif label == "int64":
         operator.outputs[0].type = Int64TensorType([None])
     elif label == "float":
-        operator.outputs[0].type = (DoubleTensorType if model.classes_.dtype == np.float64
+        double = model.classes_.dtype == np.float64
+        operator.outputs[0].type = (DoubleTensorType if double
                                     else FloatTensorType)([None])
     else:
         operator.outputs[0].type = StringTensorType([None])
