@@ -1,7 +1,8 @@
 """Data held elsewhere (Dask, Spark): recognise it, reduce it, predict on it.
 
 The estimators dispatch here at the top of ``fit`` and ``predict`` and know no
-more: a collection is reduced to the sufficient statistics of least squares (or
+more (and their other methods ask :func:`check_in_memory` whether they can take
+what they were given): a collection is reduced to the sufficient statistics of least squares (or
 those of every fold, for the one-pass cross-validation) where it lives, by
 :mod:`skreg._dask` or :mod:`skreg._spark`, and the small result is solved
 locally.  Neither dask nor pyspark is imported unless such data are given.
@@ -23,7 +24,8 @@ _INSTEAD = {
              "sdf.toPandas().",
     "partial_fit": "fit(sdf, <target>) reads the whole DataFrame in one pass; to "
                    "stream, give partial_fit chunks of rows as arrays or pandas "
-                   "DataFrames (for example from sdf.toLocalIterator()).",
+                   "DataFrames (for example sdf.filter(...).toPandas(), a range of "
+                   "rows at a time).",
     "network": "Collect the rows first (for example sdf.toPandas(), or a sample of "
                "them), or fit a RegularizedRegressor(CV) on the DataFrame.",
 }
