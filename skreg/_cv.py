@@ -25,7 +25,7 @@ from sklearn.utils.validation import validate_data
 
 from ._base import DocLinkMixin
 from ._datafit import prepare_problem, rank_cutoff
-from ._distributed import is_distributed
+from ._distributed import check_in_memory, is_distributed
 from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_folds
 from ._path import (
     alpha_grid,
@@ -560,6 +560,7 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
         self : RegularizedRegressorCV
             The updated estimator.
         """
+        check_in_memory(self, "partial_fit", X, y, sample_weight)
         ratios, ratio_list = self._check_params()
         with restore_on_error(self):
             self._publish_cv(partial_fit_folds(self, X, y, sample_weight, folds,
@@ -871,3 +872,28 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of :meth:`predict` on ``(X, y)``.
+
+        As :meth:`sklearn.base.RegressorMixin.score`, on in-memory data or dask
+        arrays (computed).  A Spark DataFrame, or a dask DataFrame with ``y``
+        given as a column name, is refused with a ``TypeError`` that says what
+        to do instead.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of the predictions (averaged uniformly over the outputs).
+        """
+        check_in_memory(self, "score", X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)

@@ -11,6 +11,7 @@ unless a dask collection is given.
 import numpy as np
 from sklearn.utils.validation import check_array
 
+from ._extensions import resolve_penalty_factor
 from ._fold_stats import FoldStatistics, check_fold_labels
 from ._streaming import SufficientStatistics, check_size
 
@@ -34,6 +35,23 @@ def _as_dask_array(obj):
     if is_dask_collection(obj):
         return obj
     return da.asarray(np.asarray(obj))
+
+
+def _check_known_sizes(arrays):
+    """A ``ValueError`` for a dask array whose chunk sizes are unknown (NaN),
+    as after boolean indexing ``X[X[:, 0] > 0.5]``: the blocks of ``X``, ``y``
+    and the weights cannot be aligned without them."""
+    import dask.array as da
+
+    for what, arr in arrays:
+        if isinstance(arr, da.Array) and any(np.isnan(c) for dim in arr.chunks
+                                             for c in dim):
+            raise ValueError(
+                f"{what} is a dask array with unknown chunk sizes (as after boolean "
+                f"indexing such as X[X[:, 0] > 0.5]), so its rows cannot be aligned "
+                f"with the others'. Call {what}.compute_chunk_sizes() first (it "
+                "computes them in place), and the same for y and the weights."
+            )
 
 
 def _check_block(X, y, sw):
@@ -80,9 +98,10 @@ def _check_numeric(dtypes, what):
                         "them first.")
 
 
-def _frame_blocks(X, y, sample_weight, fold_column):
+def _frame_blocks(X, y, sample_weight, fold_column, penalty_factor=None):
     """Blocks of a dask DataFrame whose targets (and weights, fold labels) are
-    among its columns: one task per partition feeds every array of the block."""
+    among its columns: one task per partition feeds every array of the block;
+    ``penalty_factor`` is checked against the feature columns."""
     import dask
 
     named = {"y": y, "sample_weight": sample_weight, "cv": fold_column}
@@ -95,6 +114,7 @@ def _frame_blocks(X, y, sample_weight, fold_column):
     _check_numeric(X.dtypes[features + [y] + ([sample_weight] if sample_weight
                                               else [])], "Features, y and weights")
     check_size(len(features), 1)
+    resolve_penalty_factor(penalty_factor, len(features), features)
     blocks = []
     for part in X.to_delayed():
         get = dask.delayed(_columns)
@@ -105,12 +125,18 @@ def _frame_blocks(X, y, sample_weight, fold_column):
     return blocks, features, np.dtype(np.float32 if all32 else np.float64), True
 
 
-def _array_blocks(X, y, sample_weight, labels=None):
+def _array_blocks(X, y, sample_weight, labels=None, penalty_factor=None):
     """Aligned blocks of rows of dask (or in-memory) ``X``, ``y``, weights and
-    fold labels, as delayed objects."""
+    fold labels, as delayed objects; ``penalty_factor`` checked against ``X``."""
     names = list(X.columns) if hasattr(X, "columns") else None
     if names is not None:
         _check_numeric(X.dtypes, "Features")
+    _check_known_sizes((("X", X), ("y", y), ("sample_weight", sample_weight),
+                        ("fold labels", labels)))
+    if names is not None or np.ndim(X) == 2:
+        resolve_penalty_factor(penalty_factor,
+                               len(names) if names is not None else np.shape(X)[1],
+                               names)
     X = _as_dask_array(X)
     y = _as_dask_array(y)
     if X.ndim != 2:
@@ -153,50 +179,58 @@ def _tree_reduce(parts):
     return out
 
 
-def _blocks(X, y, sample_weight, fold_column=None, labels=None):
-    """The blocks of either form: a DataFrame with named columns, or arrays."""
+def _blocks(X, y, sample_weight, fold_column=None, labels=None, penalty_factor=None):
+    """The blocks of either form: a DataFrame with named columns, or arrays.
+
+    Everything that can be checked without reading the data (the columns, the
+    shapes, ``penalty_factor``) is checked here, before any task runs.
+    """
     if hasattr(X, "columns") and isinstance(y, str):
         if labels is not None:
             raise ValueError("Fold labels by row position (PredefinedSplit) need "
                              "a dask array X, not a DataFrame: put them in a column "
                              "and pass its name as cv.")
-        return _frame_blocks(X, y, sample_weight, fold_column)
+        return _frame_blocks(X, y, sample_weight, fold_column, penalty_factor)
     for name, value in (("y", y), ("sample_weight", sample_weight),
                         ("cv", fold_column)):
         if isinstance(value, str):
             raise ValueError(f"{name}={value!r} names a column, which needs X to be "
                              "a dask DataFrame with y given as a column name too.")
-    return _array_blocks(X, y, sample_weight, labels)
+    return _array_blocks(X, y, sample_weight, labels, penalty_factor)
 
 
-def dask_statistics(X, y, sample_weight, fit_intercept):
+def dask_statistics(X, y, sample_weight, fit_intercept, penalty_factor=None):
     """Sufficient statistics of dask ``X``, ``y`` (and weights), computed by dask.
 
     ``y`` and ``sample_weight`` may be column names of a dask DataFrame ``X``.
     Returns ``(stats, feature_names, dtype, single_target)``; ``feature_names``
-    are a DataFrame's column names (None otherwise).
+    are a DataFrame's column names (None otherwise).  ``penalty_factor`` is
+    checked against the features before the pass.
     """
     import dask
 
-    blocks, names, dtype, single = _blocks(X, y, sample_weight)
+    blocks, names, dtype, single = _blocks(X, y, sample_weight,
+                                           penalty_factor=penalty_factor)
     parts = [dask.delayed(_block_stats)(xb, yb, wb, fit_intercept)
              for xb, yb, wb, _ in blocks]
     return _tree_reduce(parts), names, dtype, single
 
 
-def dask_fold_statistics(X, y, sample_weight, fit_intercept, kind, spec):
+def dask_fold_statistics(X, y, sample_weight, fit_intercept, kind, spec,
+                         penalty_factor=None):
     """The statistics of every fold, in the same tree as :func:`dask_statistics`.
 
     ``kind, spec``: ``"hash", HashKFold`` (each block hashes its own rows),
     ``"column", name`` (a fold-label column of a dask DataFrame) or
     ``"labels", ndarray`` (one label per row, in row order).  Returns
-    ``(fold_stats, feature_names, dtype, single_target)``.
+    ``(fold_stats, feature_names, dtype, single_target)``; ``penalty_factor``
+    is checked against the features before the pass.
     """
     import dask
 
     blocks, names, dtype, single = _blocks(
         X, y, sample_weight, fold_column=spec if kind == "column" else None,
-        labels=spec if kind == "labels" else None)
+        labels=spec if kind == "labels" else None, penalty_factor=penalty_factor)
     if kind == "column" and not isinstance(y, str):
         raise ValueError(f"cv={spec!r} names a fold-label column: give y as a column "
                          "name of the same DataFrame too.")

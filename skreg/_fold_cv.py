@@ -230,7 +230,8 @@ def fit_distributed(estimator, X, y, sample_weight, ratios, ratio_list):
     dataframe = is_spark_dataframe(X) or hasattr(X, "columns")
     kind, spec = resolve_folds(estimator.cv, dataframe=dataframe)
     fold_stats, names, dtype, single = fold_statistics(
-        X, y, sample_weight, estimator.fit_intercept, kind, spec)
+        X, y, sample_weight, estimator.fit_intercept, kind, spec,
+        estimator.penalty_factor)
     fitted = cv_from_fold_statistics(
         estimator, fold_stats, single, dtype, ratios, ratio_list,
         n_required=spec.n_splits if kind == "hash" else None, names=names)

@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin
 from ._datafit import check_no_overflow
+from ._distributed import check_in_memory
 from ._nn._dropout import draw_mask, drop_sparse_entries
 from ._nn._lbfgs import full_batch_objective, minimize_lbfgs
 from ._nn._network import Layout, finite_forward, forward, init_params
@@ -245,6 +246,7 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
             )
 
     def _validate_X(self, X):
+        check_in_memory(self, "predict", X, hint="network")
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)
@@ -252,6 +254,8 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
 
     # -------------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        check_in_memory(self, "partial_fit" if incremental else "fit", X, y,
+                        sample_weight, hint="network")
         saved = {k: vars(self)[k] for k in _DATA_ATTRIBUTES if k in vars(self)}
         try:
             problem = self._prepare(X, y, sample_weight, incremental, classes)

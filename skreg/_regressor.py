@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin
 from ._distributed import (
+    check_in_memory,
     distributed_predict,
     input_attributes,
     is_distributed,
@@ -287,8 +288,8 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         self._check_params()
         with restore_on_error(self):
             if is_distributed(X, y):      # Dask or Spark: statistics where they live
-                fitted = self._fit_statistics(*statistics(X, y, sample_weight,
-                                                          self.fit_intercept))
+                fitted = self._fit_statistics(*statistics(
+                    X, y, sample_weight, self.fit_intercept, self.penalty_factor))
             else:
                 fitted = self._fit_arrays(X, y, sample_weight)
             self._publish(fitted)
@@ -461,6 +462,7 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
         self : RegularizedRegressor
             The updated estimator.
         """
+        check_in_memory(self, "partial_fit", X, y, sample_weight)
         self._check_params()
         with restore_on_error(self):
             fitted = self._partial_fit(X, y, sample_weight)
@@ -513,6 +515,31 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
             ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of :meth:`predict` on ``(X, y)``.
+
+        As :meth:`sklearn.base.RegressorMixin.score`, on in-memory data or dask
+        arrays (computed).  A Spark DataFrame, or a dask DataFrame with ``y``
+        given as a column name, is refused with a ``TypeError`` that says what
+        to do instead.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of the predictions (averaged uniformly over the outputs).
+        """
+        check_in_memory(self, "score", X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
 
 def check_finite_model(coef, intercept):

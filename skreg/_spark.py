@@ -22,6 +22,7 @@ import pickle
 
 import numpy as np
 
+from ._extensions import resolve_penalty_factor
 from ._fold_stats import FoldStatistics, check_fold_labels, check_fold_size
 from ._streaming import SufficientStatistics, check_size
 
@@ -185,7 +186,7 @@ def _partition_statistics(batches, n_features, vector, weighted, folds, hasher,
 
     stats = (FoldStatistics(n_features, 1, fit_intercept) if folds
              else SufficientStatistics(n_features, 1, fit_intercept))
-    bad = None
+    bad, negative = None, 0
     for batch in batches:
         X, rest, bad_batch = _batch_arrays(batch, n_features, vector)
         bad = bad_batch if bad is None else bad + bad_batch
@@ -193,15 +194,16 @@ def _partition_statistics(batches, n_features, vector, weighted, folds, hasher,
             continue
         y = rest[0]
         sw = rest[1] if weighted else np.ones(len(y))
-        if weighted and np.any(sw < 0):
-            raise ValueError("sample_weight must be non-negative.")
+        if weighted and np.any(sw < 0):     # counted; the driver raises
+            negative += int(np.sum(sw < 0))
+            continue
         if folds:
             labels = (hasher.fold_labels(X, y) if hasher is not None
                       else check_fold_labels(rest[-1], len(y)))
             stats.merge(FoldStatistics.from_chunk(X, y, sw, labels, fit_intercept))
         else:
             stats.merge(SufficientStatistics.from_chunk(X, y, sw, fit_intercept))
-    payload = {"stats": stats.state(), "bad": bad}
+    payload = {"stats": stats.state(), "bad": bad, "negative": negative}
     yield pa.RecordBatch.from_pydict({"payload": [pickle.dumps(payload)]})
 
 
@@ -217,7 +219,8 @@ def _merge_payloads(a, b):
         bad = a["bad"] if b["bad"] is None else b["bad"]
     else:
         bad = a["bad"] + b["bad"]
-    return {"stats": stats.state(), "bad": bad}
+    return {"stats": stats.state(), "bad": bad,
+            "negative": a["negative"] + b["negative"]}
 
 
 def _reduce(df, layout, fit_intercept, folds, hasher):
@@ -241,18 +244,24 @@ def _reduce(df, layout, fit_intercept, folds, hasher):
         raise ValueError(f"The DataFrame has null or non-finite (NaN, inf) values, "
                          f"in rows per column: {counts}. Drop or impute them first "
                          "(for example df.dropna() or pyspark.ml.feature.Imputer).")
+    if payload["negative"]:
+        raise ValueError(f"sample_weight must be non-negative: the weight column "
+                         f"{layout.weight!r} has {payload['negative']} negative "
+                         "value(s). Drop or correct those rows first.")
     kind = FoldStatistics if folds else SufficientStatistics
     return kind.from_state(payload["stats"])
 
 
-def spark_statistics(df, y, sample_weight, fit_intercept):
+def spark_statistics(df, y, sample_weight, fit_intercept, penalty_factor=None):
     """Sufficient statistics of a Spark DataFrame, computed on the executors.
 
     Returns ``(stats, feature_names, dtype, single_target)`` as
-    :func:`skreg._dask.dask_statistics` does.
+    :func:`skreg._dask.dask_statistics` does.  The schema (and
+    ``penalty_factor`` against the features) is checked before the pass.
     """
     layout = _Layout(df, y, sample_weight)
     check_size(layout.n_features, 1)
+    resolve_penalty_factor(penalty_factor, layout.n_features, layout.names)
     stats = _reduce(df, layout, fit_intercept, folds=False, hasher=None)
     if not stats.weight > 0:
         raise ValueError("sample_weight must not be all zero: its sum must be "
@@ -260,15 +269,18 @@ def spark_statistics(df, y, sample_weight, fit_intercept):
     return stats, layout.names, layout.dtype, True
 
 
-def spark_fold_statistics(df, y, sample_weight, fit_intercept, kind, spec):
+def spark_fold_statistics(df, y, sample_weight, fit_intercept, kind, spec,
+                          penalty_factor=None):
     """The statistics of every fold of a Spark DataFrame, in one pass.
 
     ``kind, spec``: ``"hash", HashKFold`` or ``"column", name`` (a column of
     integer fold labels; -1 for rows never in a test fold).  Returns
-    ``(fold_stats, feature_names, dtype, single_target)``.
+    ``(fold_stats, feature_names, dtype, single_target)``; the schema (and
+    ``penalty_factor``) is checked before the pass.
     """
     layout = _Layout(df, y, sample_weight, spec if kind == "column" else None)
     check_fold_size(layout.n_features, 1, spec.n_splits if kind == "hash" else 2)
+    resolve_penalty_factor(penalty_factor, layout.n_features, layout.names)
     stats = _reduce(df, layout, fit_intercept, folds=True,
                     hasher=spec if kind == "hash" else None)
     return stats, layout.names, layout.dtype, True

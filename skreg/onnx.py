@@ -16,7 +16,14 @@ onnxruntime (or any ONNX runtime) executes without Python:
   target, whose labels are the 0/1 indicators ``p > 1/2``).  As for
   scikit-learn's classifiers, the probabilities come as a list of
   ``{class: probability}`` maps unless the option ``{"zipmap": False}`` is
-  passed (``to_onnx(model, X, options={"zipmap": False})``).
+  passed (``to_onnx(model, X, options={"zipmap": False})``).  The labels have
+  the type ``predict`` returns: int64 for integer classes, strings for string
+  classes, and for float classes (``y.astype(float)``) floats with
+  ``zipmap=False``, or int64 with the maps (whose keys can only be int64 or
+  strings), as skl2onnx exports scikit-learn's ``MLPClassifier``.
+
+Exporting an unfitted estimator raises
+:class:`~sklearn.exceptions.NotFittedError`.
 
 Dropout is a training-time idea: the exported networks drop nothing, exactly
 as ``predict`` and ``predict_proba``.  Monte Carlo dropout
@@ -30,8 +37,11 @@ input, whatever dtype the model was trained in.  Needs the ``onnx`` extra:
 
 import numpy as np
 
+from sklearn.utils.validation import check_is_fitted
+
 try:
     from skl2onnx import update_registered_converter
+    from skl2onnx._parse import _parse_sklearn_classifier, _parse_sklearn_simple_model
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,
@@ -60,6 +70,35 @@ _ACTIVATION_OPS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid",
 
 
 # ---------------------------------------------------------------------- helpers
+def _fitted_parser(parse, attribute):
+    """skl2onnx's ``parse`` after ``check_is_fitted``: an unfitted model raises
+    :class:`~sklearn.exceptions.NotFittedError` before anything reads it."""
+
+    def parser(scope, model, inputs, custom_parsers=None):
+        check_is_fitted(model, attribute)
+        return parse(scope, model, inputs, custom_parsers=custom_parsers)
+
+    return parser
+
+
+def _label_type(scope, model):
+    """How the labels leave the graph: ``"int64"``, ``"float"`` or ``"string"``.
+
+    Integer and boolean classes give int64.  Float classes give floats of
+    ``classes_``'s dtype, what ``predict`` returns, with ``zipmap=False``; with
+    a ZipMap (the default), whose keys can only be int64 or strings, they give
+    int64 as skl2onnx does for scikit-learn's ``MLPClassifier`` (classifiers
+    take only whole-number float labels).  Anything else gives strings.
+    """
+    kind = model.classes_.dtype.kind
+    if kind in "iub":
+        return "int64"
+    if kind == "f":
+        zipmap = scope.get_options(model, dict(zipmap=True))["zipmap"]
+        return "float" if zipmap is False else "int64"
+    return "string"
+
+
 def _float_types(operator):
     """(proto type, numpy dtype, tensor type) of the graph's arithmetic."""
     if guess_proto_type(operator.inputs[0].type) == onnx_proto.TensorProto.DOUBLE:
@@ -143,10 +182,15 @@ def _classifier_shape(operator):
     _, _, tensor = _float_types(operator)
     model = operator.raw_operator
     n_classes = len(model.classes_)
+    label = _label_type(operator.scope_inst, model)
     if model._is_multilabel():
         operator.outputs[0].type = Int64TensorType([None, n_classes])
-    elif model.classes_.dtype.kind in "iub":
+    elif label == "int64":
         operator.outputs[0].type = Int64TensorType([None])
+    elif label == "float":
+        double = model.classes_.dtype == np.float64
+        operator.outputs[0].type = (DoubleTensorType if double
+                                    else FloatTensorType)([None])
     else:
         operator.outputs[0].type = StringTensorType([None])
     operator.outputs[1].type = tensor([None, n_classes])
@@ -176,10 +220,16 @@ def _convert_network_classifier(scope, operator, container):
         scores = Z
     index = _node(scope, container, "ArgMax", [scores], axis=1, keepdims=0)
     classes = model.classes_
-    if classes.dtype.kind in "iub":
+    label_type = _label_type(scope, model)
+    if label_type == "int64":
         table = scope.get_unique_variable_name("classes")
         container.add_initializer(table, onnx_proto.TensorProto.INT64,
                                   [len(classes)], classes.astype(np.int64).tolist())
+    elif label_type == "float":
+        table = _constant(scope, container, "classes", classes,
+                          onnx_proto.TensorProto.DOUBLE
+                          if classes.dtype == np.float64
+                          else onnx_proto.TensorProto.FLOAT, classes.dtype)
     else:
         table = scope.get_unique_variable_name("classes")
         container.add_initializer(table, onnx_proto.TensorProto.STRING,
@@ -189,12 +239,16 @@ def _convert_network_classifier(scope, operator, container):
 
 
 update_registered_converter(RegularizedRegressor, "SkregRegularizedRegressor",
-                            _regressor_shape, _convert_linear)
+                            _regressor_shape, _convert_linear,
+                            parser=_fitted_parser(_parse_sklearn_simple_model, "coef_"))
 update_registered_converter(RegularizedRegressorCV, "SkregRegularizedRegressorCV",
-                            _regressor_shape, _convert_linear)
+                            _regressor_shape, _convert_linear,
+                            parser=_fitted_parser(_parse_sklearn_simple_model, "coef_"))
 update_registered_converter(DropoutMLPRegressor, "SkregDropoutMLPRegressor",
-                            _regressor_shape, _convert_network_regressor)
+                            _regressor_shape, _convert_network_regressor,
+                            parser=_fitted_parser(_parse_sklearn_simple_model, "coefs_"))
 update_registered_converter(DropoutMLPClassifier, "SkregDropoutMLPClassifier",
                             _classifier_shape, _convert_network_classifier,
                             options={"zipmap": [True, False, "columns"],
-                                     "nocl": [True, False]})
+                                     "nocl": [True, False]},
+                            parser=_fitted_parser(_parse_sklearn_classifier, "coefs_"))

@@ -215,3 +215,83 @@ def test_dask_fit_with_factors_by_name_and_dropout_equals_in_memory(client):
     mem = RegularizedRegressorCV(None, dropouts=[0.0, 0.5], cv=PredefinedSplit(
         np.arange(3000) % 3)).fit(X, y)
     np.testing.assert_allclose(cv.mse_path_, mem.mse_path_, rtol=1e-9)
+
+
+def _read_fails(block):
+    raise RuntimeError("the rows were read")
+
+
+def _unreadable(X, chunks):
+    """A dask array of X's shape whose blocks raise when computed."""
+    return da.from_array(X, chunks=chunks).map_blocks(_read_fails, dtype=X.dtype)
+
+
+def test_dask_unknown_chunk_sizes_say_compute_chunk_sizes(client):
+    X, y, sw = _data(600, 4, seed=3)
+    dX, dy = da.from_array(X, chunks=(150, 4)), da.from_array(y, chunks=150)
+    keep = dX[:, 0] > np.median(X[:, 0])
+    for est in (RegularizedRegressor(), RegularizedRegressorCV(cv=3)):
+        with pytest.raises(ValueError, match=r"X is a dask array with unknown chunk "
+                                             r"sizes.*X\.compute_chunk_sizes\(\)"):
+            est.fit(dX[keep], dy[keep])
+        with pytest.raises(ValueError, match=r"y is a dask array with unknown chunk "
+                                             r"sizes.*y\.compute_chunk_sizes\(\)"):
+            est.fit(da.from_array(X[:300], chunks=(75, 4)), dy[keep])
+    # refused before any work: the blocks of X are never read
+    with pytest.raises(ValueError, match="unknown chunk sizes"):
+        RegularizedRegressor().fit(_unreadable(X, (150, 4)), dy[keep])
+    # what the message says to do works, and equals the in-memory fit
+    Xk, yk = dX[keep].compute_chunk_sizes(), dy[keep].compute_chunk_sizes()
+    mask = X[:, 0] > np.median(X[:, 0])
+    got = RegularizedRegressor("l1", 0.1, tol=1e-10).fit(Xk, yk)
+    ref = RegularizedRegressor("l1", 0.1, tol=1e-10).fit(X[mask], y[mask])
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+
+
+def test_dask_wrong_penalty_factor_is_refused_before_the_pass(client):
+    X, y, _ = _data(400, 4, seed=4)
+    dX, dy = _unreadable(X, (100, 4)), da.from_array(y, chunks=100)
+    for cls, kw in ((RegularizedRegressor, {}), (RegularizedRegressorCV, {"cv": 3})):
+        with pytest.raises(ValueError, match=r"penalty_factor has shape \(3,\), but "
+                                             r"X has 4 features"):
+            cls(penalty_factor=[1.0, 1.0, 1.0], **kw).fit(dX, dy)
+        with pytest.raises(ValueError, match="keyed by feature name, but X has no"):
+            cls(penalty_factor={"a": 1.0}, **kw).fit(dX, dy)
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(target=y)
+    ddf = dd.from_pandas(frame, npartitions=4).map_partitions(
+        _read_fails, meta=frame)
+    for cls, kw in ((RegularizedRegressor, {}), (RegularizedRegressorCV, {"cv": 3})):
+        with pytest.raises(ValueError, match=r"unknown names \['e'\]; no factor for "
+                                             r"\['d'\]"):
+            cls(penalty_factor={"a": 1, "b": 1, "c": 1, "e": 1}, **kw).fit(
+                ddf, "target")
+
+
+def test_dask_column_names_where_they_are_not_taken_say_so(client):
+    from skreg import DropoutMLPRegressor
+
+    X, y, _ = _data(300, 4, seed=5)
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(target=y)
+    ddf = dd.from_pandas(frame, npartitions=3)
+    model = RegularizedRegressor().fit(ddf, "target")
+    with pytest.raises(TypeError, match=r"RegularizedRegressor\.score does not take "
+                                        r"y as a column name.*score\(ddf\[features\]"):
+        model.score(ddf, "target")
+    with pytest.raises(TypeError, match=r"DropoutMLPRegressor\.fit does not take y "
+                                        "as a column name"):
+        DropoutMLPRegressor(max_iter=2).fit(ddf, "target")
+    with pytest.raises(TypeError, match=r"RegularizedRegressor\.partial_fit does not "
+                                        r"take y and sample_weight as"):
+        RegularizedRegressor().partial_fit(ddf, "target", sample_weight="a")
+    # dask arrays and columns are computed where the data must be in memory
+    features = list("abcd")
+    assert model.score(ddf[features], ddf["target"]) == pytest.approx(
+        model.score(frame[features], y), rel=1e-12)
+    kw = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net = DropoutMLPRegressor(**kw).fit(da.from_array(X, chunks=100),
+                                            da.from_array(y, chunks=100))
+        ref = DropoutMLPRegressor(**kw).fit(X, y)
+    for a, b in zip(net.coefs_, ref.coefs_):
+        np.testing.assert_array_equal(a, b)

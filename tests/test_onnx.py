@@ -1,17 +1,18 @@
 """ONNX export: onnxruntime's outputs equal predict / predict_proba.
 
 Every estimator, dense float32 input (tolerance 1e-5, relative for regression
-targets) and float64 input (1e-10); binary, multiclass, string-labelled and
-multilabel classifiers; 1-D and 2-D regression targets; pipelines with a
-StandardScaler.  Skipped without the ``onnx`` extra.
+targets) and float64 input (1e-10); binary, multiclass, string-labelled,
+float-labelled and multilabel classifiers; 1-D and 2-D regression targets;
+pipelines with a StandardScaler; unfitted estimators.  Skipped without the
+``onnx`` extra.
 """
 
 import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, load_digits
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.datasets import load_diabetes, load_digits, load_iris
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -144,3 +145,76 @@ def test_float32_trained_network_and_one_target_column(diabetes):
     net = DropoutMLPRegressor((16,), max_iter=20, random_state=0).fit(X32, y[:, None])
     (out,) = _run(net, X32)
     np.testing.assert_allclose(out[:, 0], net.predict(X32), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RegularizedRegressor(), lambda: RegularizedRegressorCV(),
+    lambda: DropoutMLPRegressor(), lambda: DropoutMLPClassifier(),
+    lambda: make_pipeline(StandardScaler(), DropoutMLPClassifier()),
+], ids=["linear", "cv", "network regressor", "network classifier", "pipeline"])
+def test_unfitted_estimator_is_not_exported(make, diabetes):
+    X, _ = diabetes
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        skl2onnx.to_onnx(make(), X[:1].astype(np.float32))
+
+
+def _float_labels(kind):
+    X, y = load_iris(return_X_y=True)
+    if kind == "binary":
+        return X, (y == 1).astype(np.float64)
+    if kind == "multiclass":
+        return X, y.astype(np.float64)
+    if kind == "float32":
+        return X, y.astype(np.float32)
+    return X, np.c_[y == 1, y == 2, y > 0].astype(np.float64)     # multilabel
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "float32", "multilabel"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_labels_come_back_as_predict_returns_them(kind, dtype):
+    X, y = _float_labels(kind)
+    net = DropoutMLPClassifier((8,), max_iter=30, random_state=0).fit(X, y)
+    Xd = X.astype(dtype)
+    atol = 1e-5 if dtype == np.float32 else 1e-10
+    label, proba = _run(net, Xd, options={id(net): {"zipmap": False}})
+    expected = net.predict(Xd)
+    assert label.dtype == expected.dtype, (label.dtype, expected.dtype)
+    np.testing.assert_array_equal(label, expected)
+    np.testing.assert_allclose(proba, net.predict_proba(Xd), atol=atol)
+    if kind == "multilabel" or dtype == np.float64:    # ZipMap: float32 only
+        return
+    # with the ZipMap (keys int64 or strings only), whole-number float labels
+    # come back as int64, as skl2onnx exports scikit-learn's MLPClassifier
+    label, maps = _run(net, Xd)
+    assert label.dtype == np.int64
+    np.testing.assert_array_equal(label, expected)
+    keys = [int(c) for c in net.classes_]
+    assert [sorted(m) for m in maps] == [keys] * len(X)
+    np.testing.assert_allclose([[m[k] for k in keys] for m in maps],
+                               net.predict_proba(Xd), atol=atol)
+
+
+def test_float_labels_export_like_scikit_learns_mlp():
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = _float_labels("multiclass")
+    X32 = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = MLPClassifier((8,), max_iter=30, random_state=0).fit(X, y)
+    ours = DropoutMLPClassifier((8,), max_iter=30, random_state=0).fit(X, y)
+    (label_t, _), (label_o, _) = _run(theirs, X32), _run(ours, X32)
+    assert label_o.dtype == label_t.dtype == np.int64
+    np.testing.assert_array_equal(label_o, ours.predict(X32))
+
+
+@pytest.mark.parametrize("labels", [np.array([3, 7, 11]), np.array(["a", "b", "c"])])
+def test_int_and_string_labels_come_back_as_predict_returns_them(labels):
+    X, y = load_iris(return_X_y=True)
+    net = DropoutMLPClassifier((8,), max_iter=30, random_state=0).fit(X, labels[y])
+    X32 = X.astype(np.float32)
+    for options in ({"zipmap": False}, {}):
+        label, _ = _run(net, X32, options={id(net): options})
+        expected = net.predict(X32)
+        assert label.dtype.kind == ("i" if labels.dtype.kind == "i" else "O")
+        np.testing.assert_array_equal(label, expected)

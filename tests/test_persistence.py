@@ -1,15 +1,31 @@
-"""Safe loading with skops.io: every estimator round-trips with exactly the types
-that skreg.trusted_types names, and predicts the same afterwards."""
+"""Safe loading with skops.io: every estimator (and every kind of ``cv``)
+round-trips with exactly the types that skreg.trusted_types names, which are
+those skops.io.get_untrusted_types finds in the file, and predicts the same
+afterwards."""
 
 import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    PredefinedSplit,
+    RepeatedKFold,
+    ShuffleSplit,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skreg import RegularizedRegressor, RegularizedRegressorCV, trusted_types
+from skreg import (
+    DropoutMLPClassifier,
+    DropoutMLPRegressor,
+    HashKFold,
+    RegularizedRegressor,
+    RegularizedRegressorCV,
+    trusted_types,
+)
 
 sio = pytest.importorskip("skops.io")
 
@@ -56,3 +72,72 @@ def test_trusted_types_of_classes_and_meta_estimators():
     assert trusted_types(RegularizedRegressor) == ["skreg.RegularizedRegressor"]
     pipe = make_pipeline(StandardScaler(), RegularizedRegressorCV())
     assert trusted_types(pipe) == ["skreg.RegularizedRegressorCV"]
+
+
+SPLIT = "sklearn.model_selection._split."
+CVS = {       # cv -> the types, besides the estimator's own, that the file holds
+    "int": (lambda: 3, []),
+    "KFold": (lambda: KFold(3, shuffle=True, random_state=np.random.RandomState(0)),
+              [SPLIT + "KFold"]),
+    "GroupKFold": (lambda: GroupKFold(3), [SPLIT + "GroupKFold"]),
+    "HashKFold": (lambda: HashKFold(3, seed=1), ["skreg.HashKFold"]),
+    "list of splits": (lambda: list(KFold(3).split(X)), []),
+    "PredefinedSplit": (lambda: PredefinedSplit(np.arange(len(y)) % 3),
+                        [SPLIT + "PredefinedSplit"]),
+    "ShuffleSplit": (lambda: ShuffleSplit(3, random_state=0), [SPLIT + "ShuffleSplit"]),
+    "RepeatedKFold": (lambda: RepeatedKFold(n_splits=2, n_repeats=2, random_state=0),
+                      [SPLIT + "KFold", SPLIT + "RepeatedKFold"]),    # holds the class
+}
+
+
+def _round_trip(model, expected):
+    data = sio.dumps(model)
+    assert sorted(sio.get_untrusted_types(data=data)) == sorted(expected)
+    assert trusted_types(model) == sorted(expected)
+    return sio.loads(data, trusted=trusted_types(model))
+
+
+@pytest.mark.parametrize("cv", sorted(CVS))
+@pytest.mark.parametrize("fitted", [False, True])
+def test_cv_models_load_with_exactly_the_trusted_types(cv, fitted):
+    make, extra = CVS[cv]
+    model = RegularizedRegressorCV("l1", alphas=5, cv=make())
+    if fitted:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            model.fit(X, y, groups=np.arange(len(y)) % 6)
+    loaded = _round_trip(model, ["skreg.RegularizedRegressorCV"] + extra)
+    assert type(loaded.cv) is type(model.cv)
+    if fitted:
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+        assert loaded.alpha_ == model.alpha_
+    in_pipeline = make_pipeline(StandardScaler(), model)
+    _round_trip(in_pipeline, ["skreg.RegularizedRegressorCV"] + extra)
+
+
+def test_every_estimator_loads_with_exactly_the_trusted_types():
+    labels = (y > np.median(y)).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")            # short trainings
+        models = [
+            (RegularizedRegressor("l1", 0.1).fit(X, y), "RegularizedRegressor", []),
+            (RegularizedRegressorCV(cv=HashKFold(4)).partial_fit(X, y),
+             "RegularizedRegressorCV", ["skreg.HashKFold"]),
+            (DropoutMLPClassifier((8,), max_iter=3, early_stopping=True,
+                                  random_state=np.random.RandomState(0)).fit(X, labels),
+             "DropoutMLPClassifier", []),
+            (DropoutMLPRegressor((8,), max_iter=3, random_state=0).fit(X, y),
+             "DropoutMLPRegressor", []),
+        ]
+    for model, name, extra in models:
+        loaded = _round_trip(model, [f"skreg.{name}"] + extra)
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_foreign_types_are_not_vouched_for():
+    class MySplit(KFold):
+        pass
+
+    MySplit.__module__ = "my_project.splits"
+    model = RegularizedRegressorCV(cv=MySplit(3))
+    assert trusted_types(model) == ["skreg.RegularizedRegressorCV"]

@@ -227,3 +227,87 @@ def test_spark_fit_with_factors_and_dropout_equals_in_memory_fit(spark):
     got = RegularizedRegressor("l1", **kw).fit(spark.createDataFrame(frame),
                                                "target", sample_weight="w")
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-8, atol=1e-12)
+
+
+def test_spark_dataframe_where_it_is_not_taken_says_so(spark):
+    from skreg import DropoutMLPClassifier, DropoutMLPRegressor
+
+    X, y, _ = _data(200, 4, seed=7)
+    frame, columns = _frame(X, y)
+    sdf = spark.createDataFrame(frame)
+    model = RegularizedRegressor().fit(sdf, "target")
+    cv = RegularizedRegressorCV(cv=3).fit(sdf, "target")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # two epochs: not converged
+        net = DropoutMLPRegressor((4,), max_iter=2).fit(frame[columns], y)
+        clf = DropoutMLPClassifier((4,), max_iter=2).fit(frame[columns],
+                                                         y > np.median(y))
+    calls = {
+        "RegularizedRegressor.score": lambda: model.score(sdf, "target"),
+        "RegularizedRegressorCV.score": lambda: cv.score(sdf, "target"),
+        "RegularizedRegressor.partial_fit": lambda: RegularizedRegressor()
+        .partial_fit(sdf, "target"),
+        "RegularizedRegressorCV.partial_fit": lambda: RegularizedRegressorCV()
+        .partial_fit(sdf, "target"),
+        "DropoutMLPRegressor.fit": lambda: DropoutMLPRegressor().fit(sdf, "target"),
+        "DropoutMLPClassifier.fit": lambda: DropoutMLPClassifier().fit(sdf, "target"),
+        "DropoutMLPRegressor.partial_fit": lambda: DropoutMLPRegressor()
+        .partial_fit(sdf, "target"),
+        "DropoutMLPRegressor.predict": lambda: net.predict(sdf),
+        "DropoutMLPClassifier.predict": lambda: clf.predict(sdf),
+        "DropoutMLPClassifier.predict_proba": lambda: clf.predict_proba(sdf),
+        "DropoutMLPRegressor.score": lambda: net.score(sdf, "target"),
+        "DropoutMLPClassifier.score": lambda: clf.score(sdf, "target"),
+    }
+    for name, call in calls.items():
+        cls, method = name.split(".")
+        shown = "predict" if method == "predict_proba" else method
+        with pytest.raises(TypeError, match=rf"{cls}\.{shown} does not take a Spark "
+                           r"DataFrame.*fit and predict methods of Regularized"):
+            call()
+    # the in-memory score of the same rows still works, and equals R^2 by hand
+    pred = model.predict(frame[columns])
+    r2 = 1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2)
+    assert model.score(frame[columns], y) == pytest.approx(r2, rel=1e-12)
+
+
+def test_spark_wrong_penalty_factor_is_refused_before_the_pass(spark):
+    from pyspark.sql import functions as F
+
+    X, y, _ = _data(200, 4, seed=8)
+    frame, columns = _frame(X, y)
+    # a feature column whose evaluation fails: any pass over the rows raises
+    sdf = spark.createDataFrame(frame).withColumn(
+        "x3", F.raise_error(F.lit("the rows were read")).cast("double"))
+    bad = {"x0": 1.0, "x1": 1.0, "x2": 1.0, "nope": 1.0}
+    for est in (RegularizedRegressor(penalty_factor=[1.0, 2.0]),
+                RegularizedRegressorCV(penalty_factor=[1.0, 2.0], cv=3)):
+        with pytest.raises(ValueError, match=r"penalty_factor has shape \(2,\), but "
+                                             r"X has 4 features"):
+            est.fit(sdf, "target")
+    for est in (RegularizedRegressor(penalty_factor=bad),
+                RegularizedRegressorCV(penalty_factor=bad, cv=3)):
+        with pytest.raises(ValueError, match=r"unknown names \['nope'\]; no factor "
+                                             r"for \['x3'\]"):
+            est.fit(sdf, "target")
+    vdf = _vectors(spark, frame, columns)
+    with pytest.raises(ValueError, match="keyed by feature name, but X has no column"):
+        RegularizedRegressor(penalty_factor=bad).fit(vdf, "target")
+
+
+def test_spark_negative_weight_is_a_value_error_naming_the_column(spark):
+    X, y, sw = _data(300, 4, seed=9)
+    sw[[3, 50, 200]] = -1.0
+    frame, columns = _frame(X, y, sw)
+    sdf = spark.createDataFrame(frame).repartition(3)
+    model = RegularizedRegressor().fit(frame[columns], y)
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match="non-negative: the weight column 'w' has "
+                                         r"3 negative"):
+        model.fit(sdf, "target", sample_weight="w")
+    np.testing.assert_array_equal(model.coef_, coef)
+    with pytest.raises(ValueError, match="the weight column 'w' has 3 negative"):
+        RegularizedRegressorCV(cv=3).fit(sdf, "target", sample_weight="w")
+    # the in-memory fit refuses the same weights with the same words
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        RegularizedRegressor().fit(frame[columns], y, sample_weight=sw)
