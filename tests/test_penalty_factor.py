@@ -167,7 +167,7 @@ def test_factors_by_feature_name():
     (np.array([1.0, -1.0]), ValueError, ">= 0"),
     (np.array([1.0, np.nan]), ValueError, "finite"),
     ("abc", TypeError, "penalty_factor"),
-    (np.ones((2, 2)), TypeError, "1-D"),
+    (np.ones((2, 2)), ValueError, "1-D"),      # a wrong shape (issue 19, item 9)
     ([1.0, "a"], TypeError, "real numbers"),
     ({1: 1.0}, TypeError, "feature names"),
 ])

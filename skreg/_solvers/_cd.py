@@ -417,13 +417,14 @@ def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
     new = new.astype(problem.out_dtype)
     new_primal, new_gap = problem.primal_and_gap(new, k, penalty)
     primal = problem.primal_and_gap(w, k, penalty)[0]
-    if new_gap <= max(gap, tol_abs) and new_primal <= primal + _ROUNDING * abs(primal):
+    rounding = _ROUNDING * problem.zero_objective(k)
+    if new_gap <= max(gap, tol_abs) and new_primal <= primal + rounding:
         return new, new_gap
     return w, gap
 
 
-# Objective values this close (relative) are equal up to rounding.
-_ROUNDING = 1e-14
+# Objective values this close (relative to P(0)) are equal up to rounding.
+_ROUNDING = 1e-13
 
 
 def _solve_spd(M, b):
