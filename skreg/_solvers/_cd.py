@@ -162,9 +162,9 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     rounding when the support and signs are right.  When that step does not
     land on the optimum (a feature near its threshold is still on the wrong
     side, or the support is too large for a factorisation), descent goes on to
-    a gap 100 times smaller, then tries again, down to a gap 1000 times below
-    ``tol_abs`` and until a round moves no coefficient by more than ``tol``
-    times the largest (scikit-learn's rule for its coordinate descent).  The
+    a gap 1000 times below ``tol_abs``, then tries again, and on to gaps 100
+    times smaller while a round moves a coefficient by more than ``tol`` times
+    the largest (scikit-learn's rule for its coordinate descent).  The
     finish spends at most three times the epochs of the descent to
     ``tol_abs``.  ``n_epochs`` may be 0 when ``w0`` needs no
     epoch.
@@ -178,6 +178,7 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     l1, l2 = penalty.weights(w.shape[0])
     exact = _EXACT * problem.zero_objective(k)
     tol = tol_abs / max(problem.zero_objective(k), 1e-300)
+    floor = max(_FINISH * tol_abs, exact)
     run = _Descent(problem, k, penalty, l1, l2, max_iter, working_sets, anderson)
     target, moved = tol_abs, np.inf
     try:
@@ -185,16 +186,27 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
         # the finish costs at most three times the epochs of the descent to tol_abs
         # (float32 arithmetic may never reach its targets)
         run.budget = min(max_iter, _FINISH_COST * max(run.n_epochs, _MIN_FINISH))
+        last_support = None
         while True:
-            affordable = _newton_affordable(problem, np.count_nonzero(out))
+            support = np.flatnonzero(out)
+            cost = _polish_cost(problem, support, l2)
+            # a costly step waits until the support is likely right: it stayed the
+            # same for a round, or the gap is small
+            affordable = cost <= max(run.n_epochs, _MIN_FINISH) and (
+                cost <= 1.0 or gap <= _SETTLED * problem.zero_objective(k)
+                or np.array_equal(support, last_support))
+            last_support = support
             if affordable:
                 out, gap = _polish(problem, k, out, gap, penalty, l1, l2, target)
-            settled = (target <= _FINISH * tol_abs
+            settled = (target <= floor
                        and moved <= tol * np.max(np.abs(out), initial=0.0))
             if gap > target or (affordable and gap <= exact) or target <= exact \
                     or run.spent or settled:
                 break
-            target = max(target * _TIGHTEN, exact)
+            # straight to the floor, then 100 times tighter while coefficients
+            # move, always below the gap reached
+            target = max(exact, min(floor if target > floor else target * _TIGHTEN,
+                                    gap * _TIGHTEN))
             before = out, gap, own_gap, ws
             out, gap, own_gap, ws = run.descend(out.astype(problem.dtype), target, None)
             if gap > tol_abs >= before[1]:      # (the gap is not monotone)
@@ -208,14 +220,15 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     return out, run.n_epochs, gap, own_gap, ws
 
 
-# The finish: descent goes on to gaps smaller by this factor at a time, until a
-# Newton step lands on the optimum, where the gap is at the rounding level of the
-# objective (this fraction of P(0)), or a round moves no coefficient by more
-# than tol times the largest.
+# The finish: descent goes on to this fraction of the tolerance, then to gaps
+# smaller by _TIGHTEN at a time while the coefficients still move, until a Newton
+# step lands on the optimum, where the gap is at the rounding level of the
+# objective (_EXACT of P(0)).
+_FINISH = 1e-3
 _TIGHTEN = 1e-2
 _EXACT = 1e-13
-# ... and at least to this fraction of the tolerance.
-_FINISH = 1e-3
+# Below this gap (relative to P(0)) a support is taken as settled.
+_SETTLED = 1e-6
 # The finish's epochs: three times those of the descent to tol (at least 10).
 _FINISH_COST = 4
 _MIN_FINISH = 10
@@ -374,31 +387,67 @@ def _newton_step(problem, k, w, support, l1, l2, positive, max_steps=1):
     Q_all = problem.gram_block(support, support) / S
     c_all = problem.xty(k)[support] / S
     out = w.astype(np.float64)
-    active = np.arange(support.size)
+    signs = np.ones(support.size) if positive else np.sign(out[support])
+    active = np.flatnonzero(out[support])
     for step in range(max_steps):
         idx = support[active]
         Q = Q_all[np.ix_(active, active)]
         Q.flat[:: active.size + 1] += l2[idx]
-        sigma = np.ones(active.size) if positive else np.sign(out[idx])
-        z = _solve_spd(Q, c_all[active] - l1[idx] * sigma)
+        z = _solve_spd(Q, c_all[active] - l1[idx] * signs[active])
         if z is None:
             return None if step == 0 else out
-        x = out[idx]
-        d = z - x
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_cross = -x / d
-        crossing = (x * d < 0) & (t_cross < 1.0)
-        if not np.any(crossing):
-            out[idx] = z
-            return out
-        t = float(t_cross[crossing].min())
-        out[idx] = x + t * d
-        hit = crossing & (t_cross <= t)
-        out[idx[hit]] = 0.0
-        active = active[~hit]
+        hit = _sign_step(out, idx, z)
+        if hit is None:                 # exact on this face: re-enter a dropped
+            back = _violators(Q_all, c_all, out[support], l1[support], active,
+                              positive)
+            if back is None:            # coordinate that violates optimality
+                return out
+            signs[back[0]] = back[1]
+            active = np.sort(np.concatenate([active, back[0]]))
+        else:
+            active = active[~hit]
         if active.size == 0:
             break
     return out
+
+
+def _violators(Q, c, x, l1, active, positive):
+    """Positions of the support outside ``active`` (all zero in ``x``) whose
+    optimality condition fails on the support's problem, with the sign they
+    enter with; None when there are none."""
+    dropped = np.setdiff1d(np.arange(c.size), active, assume_unique=True)
+    if dropped.size == 0:
+        return None
+    grad = Q[dropped] @ x - c[dropped]          # of the smooth part, at x_j = 0
+    excess = (-grad if positive else np.abs(grad)) - l1[dropped] * (1.0 + 1e-12)
+    bad = excess > 0
+    if not np.any(bad):
+        return None
+    return dropped[bad], -np.sign(grad[bad])
+
+
+# A Newton step on a support A costs about min(n, |A|) / _ROWS_RATE epochs of
+# coordinate descent on the rows (one BLAS-3 product of n |A| min(n, |A|) flops
+# against epochs of 2 n |A| flops, memory-bound), |A| / _GRAM_RATE on the Gram
+# matrix; the finish's step is taken when that is at most the epochs spent (and
+# once the support has settled, unless it costs less than an epoch).
+_ROWS_RATE = 50
+_GRAM_RATE = 30
+
+
+def _polish_cost(problem, support, l2):
+    """The cost of the finishing Newton step on ``support``, in epochs (inf when
+    it cannot be taken: more than ``n`` active features make the rows' system
+    singular unless every one has an L2 weight, the elastic net, which the
+    kernel form then solves on dense rows)."""
+    size, n = support.size, problem.shape[0]
+    if size == 0:
+        return np.inf
+    if problem.form == "gram":
+        return size / _GRAM_RATE
+    if size > n and (problem.sparse or not np.all(l2[support] > 0)):
+        return np.inf
+    return min(n, size) / _ROWS_RATE
 
 
 def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
@@ -408,10 +457,21 @@ def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
     when the signs are right, where the gap alone pins the coefficients to
     about ``sqrt(eps)`` only."""
     support = np.flatnonzero(w)
-    if not 0 < support.size <= _NEWTON_MAX:
+    if support.size == 0:
         return w, gap
-    new = _newton_step(problem, k, w.astype(np.float64), support, l1, l2,
-                       penalty.positive, _NEWTON_STEPS)
+    if problem.form != "gram" and support.size > problem.shape[0]:
+        new = _kernel_newton_step(problem, k, w.astype(np.float64), support, l1, l2,
+                                  penalty.positive, _NEWTON_STEPS)
+    else:
+        # the support and the features at the edge of entering it: the steps
+        # can bring those in when they violate optimality at the face's optimum
+        v = problem.correlations(w, k)[0]
+        score = (v if penalty.positive else np.abs(v)) - (1.0 - _EDGE) * l1
+        edge = np.flatnonzero((score > 0) & (w == 0) & (l1 > 0))
+        edge = edge[np.argsort(-score[edge])[:max(support.size // 10, 10)]]
+        block = np.union1d(support, edge)
+        new = _newton_step(problem, k, w.astype(np.float64), block, l1, l2,
+                           penalty.positive, _NEWTON_STEPS)
     if new is None:
         return w, gap
     new = new.astype(problem.out_dtype)
@@ -425,6 +485,62 @@ def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
 
 # Objective values this close (relative to P(0)) are equal up to rounding.
 _ROUNDING = 1e-13
+# Zero features whose correlation is within this fraction of their L1 weight
+# join the polish's block (at most a tenth of the support, at least 10).
+_EDGE = 1e-2
+
+
+def _sign_step(out, idx, z):
+    """Move ``out[idx]`` towards ``z`` up to the first sign change; returns the
+    mask of coordinates set to zero there (None when ``z`` was reached)."""
+    x = out[idx]
+    d = z - x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_cross = -x / d
+    crossing = (x * d < 0) & (t_cross < 1.0)
+    if not np.any(crossing):
+        out[idx] = z
+        return None
+    t = float(t_cross[crossing].min())
+    out[idx] = x + t * d
+    hit = crossing & (t_cross <= t)
+    out[idx[hit]] = 0.0
+    return hit
+
+
+def _kernel_newton_step(problem, k, w, support, l1, l2, positive, max_steps=1):
+    """:func:`_newton_step` for a support larger than ``n`` on dense rows, every
+    coordinate with an L2 weight ``D = diag(l2)``: the system
+    ``(Xt_A^T Xt_A / S + D) z = c_A - l1_A sigma`` solved through the ``n x n``
+    matrix ``S I + Y Y^T``, ``Y = Xt_A D^{-1/2}`` (Woodbury), which a sign
+    change downdates by the dropped columns (zeroed in place, not copied)."""
+    S = problem.n_weight
+    out = w.astype(np.float64)
+    c = problem.xty(k)[support]
+    scale = 1.0 / np.sqrt(l2[support])
+    Y = np.asarray(problem.X[:, support], dtype=np.float64)
+    Y *= scale
+    K = Y @ Y.T
+    alive = np.ones(support.size, dtype=bool)
+    for step in range(max_steps):
+        sigma = np.ones(support.size) if positive else np.sign(out[support])
+        u = np.where(alive, scale * (c - S * l1[support] * sigma) / S, 0.0)
+        M = K.copy()
+        M.flat[:: M.shape[0] + 1] += S
+        v = _solve_spd(M, Y @ u)
+        if v is None:
+            return None if step == 0 else out
+        z = scale * (u - Y.T @ v)
+        hit = _sign_step(out, support[alive], z[alive])
+        if hit is None:
+            return out
+        dropped = np.flatnonzero(alive)[hit]
+        K -= Y[:, dropped] @ Y[:, dropped].T
+        Y[:, dropped] = 0.0
+        alive[dropped] = False
+        if not np.any(alive):
+            break
+    return out
 
 
 def _solve_spd(M, b):
