@@ -371,59 +371,113 @@ def _newton_affordable(problem, size):
 
 
 def _newton_step(problem, k, w, support, l1, l2, positive, max_steps=1):
-    """Feature-sign steps from ``w`` on its support; the new iterate or None.
+    """Feature-sign steps from ``w`` on the block ``support``; the new iterate
+    or None.
 
-    With the signs ``sigma`` fixed, ``P`` restricted to the support is the
-    quadratic whose minimiser solves ``(Q_AA + diag(l2_A)) z = c_A - l1_A sigma``
-    (``Q = Xt^T Xt / S``, ``c = Xt^T yt / S``), by one Cholesky factorisation.
-    The segment from ``w`` to ``z`` decreases the convex objective until a
-    coefficient changes sign; the step stops there and that coefficient is set
-    to exactly zero.  Up to ``max_steps`` steps follow on the shrinking support
-    (one Gram block, indexed), until one reaches its ``z`` (exact on that face).
-    None when the first system is singular or ill-conditioned (collinear active
-    features): coordinate descent carries on.
+    With the signs ``sigma`` of the active (non-zero) coordinates fixed, ``P``
+    restricted to them is the quadratic whose minimiser solves ``(Q_AA +
+    diag(l2_A)) z = c_A - l1_A sigma`` (``Q = Xt^T Xt / S``, ``c = Xt^T yt /
+    S``), by one Cholesky factorisation.  The segment from ``w`` to ``z``
+    decreases the convex objective until a coefficient changes sign; the step
+    stops there and that coefficient is set to exactly zero.  When ``z`` is
+    reached, the zero coordinates of the block that violate their optimality
+    condition enter with the sign that decreases ``P``.  Up to ``max_steps``
+    steps, until ``z`` is reached with no violator (exact on the block).  The
+    linear algebra is :class:`_GramBlock`'s, or :class:`_KernelBlock`'s for a
+    block larger than ``n`` on dense rows.  None when the first system is
+    singular or ill-conditioned (collinear active features): coordinate descent
+    carries on.
     """
-    S = problem.n_weight
-    Q_all = problem.gram_block(support, support) / S
-    c_all = problem.xty(k)[support] / S
+    wide = problem.form != "gram" and support.size > problem.shape[0]
+    block = (_KernelBlock if wide else _GramBlock)(problem, support, l2)
+    c = problem.xty(k)[support] / problem.n_weight
+    l1b = l1[support]
     out = w.astype(np.float64)
-    signs = np.ones(support.size) if positive else np.sign(out[support])
-    active = np.flatnonzero(out[support])
+    x = out[support]
+    signs = np.ones(support.size) if positive else np.sign(x)
+    alive = x != 0
+    block.set_alive(alive)
     for step in range(max_steps):
-        idx = support[active]
-        Q = Q_all[np.ix_(active, active)]
-        Q.flat[:: active.size + 1] += l2[idx]
-        z = _solve_spd(Q, c_all[active] - l1[idx] * signs[active])
+        idx = np.flatnonzero(alive)
+        z = block.solve(idx, c[idx] - l1b[idx] * signs[idx])
         if z is None:
-            return None if step == 0 else out
-        hit = _sign_step(out, idx, z)
-        if hit is None:                 # exact on this face: re-enter a dropped
-            back = _violators(Q_all, c_all, out[support], l1[support], active,
-                              positive)
-            if back is None:            # coordinate that violates optimality
-                return out
-            signs[back[0]] = back[1]
-            active = np.sort(np.concatenate([active, back[0]]))
-        else:
-            active = active[~hit]
-        if active.size == 0:
+            if step == 0:
+                return None
             break
+        hit = _sign_step(x, idx, z)
+        if hit is None:                 # exact on this face: bring in violators
+            grad = block.grad(x) - c
+            dead = ~alive & (((-grad) if positive else np.abs(grad))
+                             > l1b * (1.0 + 1e-12))
+            if not np.any(dead):
+                break
+            signs[dead] = -np.sign(grad[dead])
+            alive |= dead
+            block.add(np.flatnonzero(dead))
+        else:
+            alive[idx[hit]] = False
+            block.drop(idx[hit])
+            if not np.any(alive):
+                break
+    out[support] = x
     return out
 
 
-def _violators(Q, c, x, l1, active, positive):
-    """Positions of the support outside ``active`` (all zero in ``x``) whose
-    optimality condition fails on the support's problem, with the sign they
-    enter with; None when there are none."""
-    dropped = np.setdiff1d(np.arange(c.size), active, assume_unique=True)
-    if dropped.size == 0:
-        return None
-    grad = Q[dropped] @ x - c[dropped]          # of the smooth part, at x_j = 0
-    excess = (-grad if positive else np.abs(grad)) - l1[dropped] * (1.0 + 1e-12)
-    bad = excess > 0
-    if not np.any(bad):
-        return None
-    return dropped[bad], -np.sign(grad[bad])
+class _GramBlock:
+    """The linear algebra of :func:`_newton_step` from the Gram block of the
+    support (``|A| x |A|``, gathered once)."""
+
+    def __init__(self, problem, support, l2):
+        self.Q = problem.gram_block(support, support) / problem.n_weight
+        self.l2 = l2[support]
+
+    def set_alive(self, alive):
+        pass
+
+    add = drop = set_alive
+
+    def solve(self, idx, b):
+        Q = self.Q[np.ix_(idx, idx)]
+        Q.flat[:: idx.size + 1] += self.l2[idx]
+        return _solve_spd(Q, b)
+
+    def grad(self, x):
+        return self.Q @ x
+
+
+class _KernelBlock:
+    """The same for a support larger than ``n`` on dense rows, every coordinate
+    with an L2 weight ``D = diag(l2)``: ``(Xt_A^T Xt_A / S + D) z = b`` solved
+    through the ``n x n`` matrix ``S I + Y Y^T``, ``Y = Xt_A D^{-1/2}`` (Woodbury),
+    which a coordinate leaving or entering updates by its column."""
+
+    def __init__(self, problem, support, l2):
+        self.S = problem.n_weight
+        self.scale = 1.0 / np.sqrt(l2[support])
+        self.Y = np.asarray(problem.X[:, support], dtype=np.float64) * self.scale
+        self.K = None
+
+    def set_alive(self, alive):
+        live = self.Y[:, alive]
+        self.K = live @ live.T
+
+    def add(self, cols):
+        self.K += self.Y[:, cols] @ self.Y[:, cols].T
+
+    def drop(self, cols):
+        self.K -= self.Y[:, cols] @ self.Y[:, cols].T
+
+    def solve(self, idx, b):
+        Y, scale = self.Y[:, idx], self.scale[idx]
+        u = scale * b
+        M = self.K.copy()
+        M.flat[:: M.shape[0] + 1] += self.S
+        v = _solve_spd(M, Y @ u)
+        return None if v is None else scale * (u - Y.T @ v)
+
+    def grad(self, x):
+        Y = self.Y
+        return (Y.T @ (Y @ (x / self.scale))) / (self.scale * self.S)
 
 
 # A Newton step on a support A costs about min(n, |A|) / _ROWS_RATE epochs of
@@ -459,24 +513,23 @@ def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
     support = np.flatnonzero(w)
     if support.size == 0:
         return w, gap
-    if problem.form != "gram" and support.size > problem.shape[0]:
-        new = _kernel_newton_step(problem, k, w.astype(np.float64), support, l1, l2,
-                                  penalty.positive, _NEWTON_STEPS)
-    else:
-        # the support and the features at the edge of entering it: the steps
-        # can bring those in when they violate optimality at the face's optimum
-        v = problem.correlations(w, k)[0]
-        score = (v if penalty.positive else np.abs(v)) - (1.0 - _EDGE) * l1
-        edge = np.flatnonzero((score > 0) & (w == 0) & (l1 > 0))
-        edge = edge[np.argsort(-score[edge])[:max(support.size // 10, 10)]]
-        block = np.union1d(support, edge)
-        new = _newton_step(problem, k, w.astype(np.float64), block, l1, l2,
-                           penalty.positive, _NEWTON_STEPS)
+    # the support and the features at the edge of entering it: the steps bring
+    # those in when they violate optimality at the face's optimum
+    v, rr, ry = problem.correlations(w, k)
+    primal = duality_gap(np.asarray(w, dtype=np.float64), v, rr, ry, penalty)[0]
+    score = (v if penalty.positive else np.abs(v)) - (1.0 - _EDGE) * l1
+    edge = np.flatnonzero((score > 0) & (w == 0) & (l1 > 0))
+    edge = edge[np.argsort(-score[edge])[:max(support.size // 10, 10)]]
+    block = np.union1d(support, edge)
+    if (problem.form != "gram" and block.size > problem.shape[0]
+            and not np.all(l2[block] > 0)):
+        block = support
+    new = _newton_step(problem, k, w.astype(np.float64), block, l1, l2,
+                       penalty.positive, _NEWTON_STEPS)
     if new is None:
         return w, gap
     new = new.astype(problem.out_dtype)
     new_primal, new_gap = problem.primal_and_gap(new, k, penalty)
-    primal = problem.primal_and_gap(w, k, penalty)[0]
     rounding = _ROUNDING * problem.zero_objective(k)
     if new_gap <= max(gap, tol_abs) and new_primal <= primal + rounding:
         return new, new_gap
@@ -506,41 +559,6 @@ def _sign_step(out, idx, z):
     hit = crossing & (t_cross <= t)
     out[idx[hit]] = 0.0
     return hit
-
-
-def _kernel_newton_step(problem, k, w, support, l1, l2, positive, max_steps=1):
-    """:func:`_newton_step` for a support larger than ``n`` on dense rows, every
-    coordinate with an L2 weight ``D = diag(l2)``: the system
-    ``(Xt_A^T Xt_A / S + D) z = c_A - l1_A sigma`` solved through the ``n x n``
-    matrix ``S I + Y Y^T``, ``Y = Xt_A D^{-1/2}`` (Woodbury), which a sign
-    change downdates by the dropped columns (zeroed in place, not copied)."""
-    S = problem.n_weight
-    out = w.astype(np.float64)
-    c = problem.xty(k)[support]
-    scale = 1.0 / np.sqrt(l2[support])
-    Y = np.asarray(problem.X[:, support], dtype=np.float64)
-    Y *= scale
-    K = Y @ Y.T
-    alive = np.ones(support.size, dtype=bool)
-    for step in range(max_steps):
-        sigma = np.ones(support.size) if positive else np.sign(out[support])
-        u = np.where(alive, scale * (c - S * l1[support] * sigma) / S, 0.0)
-        M = K.copy()
-        M.flat[:: M.shape[0] + 1] += S
-        v = _solve_spd(M, Y @ u)
-        if v is None:
-            return None if step == 0 else out
-        z = scale * (u - Y.T @ v)
-        hit = _sign_step(out, support[alive], z[alive])
-        if hit is None:
-            return out
-        dropped = np.flatnonzero(alive)[hit]
-        K -= Y[:, dropped] @ Y[:, dropped].T
-        Y[:, dropped] = 0.0
-        alive[dropped] = False
-        if not np.any(alive):
-            break
-    return out
 
 
 def _solve_spd(M, b):
