@@ -23,7 +23,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import validate_data
 
-from ._base import DocLinkMixin
+from ._base import DocLinkMixin, InMemoryScoreMixin
 from ._datafit import prepare_problem, rank_cutoff
 from ._distributed import check_in_memory, is_distributed
 from ._fold_cv import _REFIT_ATTRIBUTES, _STREAM, fit_distributed, partial_fit_folds
@@ -218,7 +218,8 @@ def _apply(data, V):
     return out
 
 
-class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseEstimator):
+class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
+                             DocLinkMixin, BaseEstimator):
     r"""RegularizedRegressor with ``alpha``, ``l1_ratio`` (and the dropout rate) picked by cross-validation.
 
     Minimises the objective of :class:`RegularizedRegressor`,
@@ -872,28 +873,3 @@ class RegularizedRegressorCV(MultiOutputMixin, RegressorMixin, DocLinkMixin, Bas
             ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)
-
-    def score(self, X, y, sample_weight=None):
-        """Coefficient of determination R^2 of :meth:`predict` on ``(X, y)``.
-
-        As :meth:`sklearn.base.RegressorMixin.score`, on in-memory data or dask
-        arrays (computed).  A Spark DataFrame, or a dask DataFrame with ``y``
-        given as a column name, is refused with a ``TypeError`` that says what
-        to do instead.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-            R^2 of the predictions (averaged uniformly over the outputs).
-        """
-        check_in_memory(self, "score", X, y, sample_weight)
-        return super().score(X, y, sample_weight=sample_weight)

@@ -14,7 +14,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._distributed import check_in_memory
+from ._base import InMemoryScoreMixin
 from ._mlp import BaseDropoutMLP
 from ._mlp_docs import shared_docs
 from ._nn._losses import OUTPUTS, class_probabilities
@@ -22,7 +22,7 @@ from ._validation import check_sample_weight
 
 
 @shared_docs()
-class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
+class DropoutMLPClassifier(InMemoryScoreMixin, ClassifierMixin, BaseDropoutMLP):
     r"""Multilayer perceptron classifier with inverted dropout and weight penalties.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier` (same parameter
@@ -427,32 +427,6 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         with np.errstate(over="ignore"):    # a difference beyond the range: -inf
             Z = Z - Z.max(axis=1, keepdims=True)
         return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
-
-    def score(self, X, y, sample_weight=None):
-        """Mean accuracy of :meth:`predict` on ``(X, y)``.
-
-        As :meth:`sklearn.base.ClassifierMixin.score`, on in-memory data or dask
-        arrays (computed).  A Spark DataFrame, or a dask DataFrame with ``y``
-        given as a column name, is refused with a ``TypeError`` that says what
-        to do instead.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True labels (the 0/1 indicator matrix for a multilabel target:
-            the subset accuracy).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-            The (weighted) fraction of samples predicted exactly.
-        """
-        check_in_memory(self, "score", X, y, sample_weight, hint="network")
-        return super().score(X, y, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predicted class labels.

@@ -15,7 +15,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 
-from ._distributed import check_in_memory
+from ._base import InMemoryScoreMixin
 from ._mlp import BaseDropoutMLP
 from ._mlp_docs import shared_docs
 from ._nn._losses import OUTPUT_OF, OUTPUTS
@@ -25,7 +25,7 @@ LOSS_NAMES = ("squared_error", "poisson")
 
 
 @shared_docs()
-class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
+class DropoutMLPRegressor(InMemoryScoreMixin, RegressorMixin, BaseDropoutMLP):
     r"""Multilayer perceptron regressor with inverted dropout and weight penalties.
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor` (same parameter
@@ -314,31 +314,6 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     def _mean(self, Z):
         """The predicted mean from the output layer: ``Z``, or ``exp(Z)``."""
         return OUTPUTS[self.out_activation_](Z)
-
-    def score(self, X, y, sample_weight=None):
-        """Coefficient of determination R^2 of :meth:`predict` on ``(X, y)``.
-
-        As :meth:`sklearn.base.RegressorMixin.score`, on in-memory data or dask
-        arrays (computed).  A Spark DataFrame, or a dask DataFrame with ``y``
-        given as a column name, is refused with a ``TypeError`` that says what
-        to do instead.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-            R^2 of the predictions (averaged uniformly over the outputs).
-        """
-        check_in_memory(self, "score", X, y, sample_weight, hint="network")
-        return super().score(X, y, sample_weight=sample_weight)
 
     def predict_mc(self, X, n_passes=50, *, random_state=None, return_passes=False):
         """Monte Carlo dropout: the predictive mean and spread with dropout kept on.

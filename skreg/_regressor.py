@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import DocLinkMixin
+from ._base import DocLinkMixin, InMemoryScoreMixin
 from ._distributed import (
     check_in_memory,
     distributed_predict,
@@ -38,7 +38,8 @@ from ._validation import (
 )
 
 
-class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseEstimator):
+class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
+                           DocLinkMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty.
 
     Minimises, over the coefficients ``w`` and the intercept ``b``,
@@ -515,31 +516,6 @@ class RegularizedRegressor(MultiOutputMixin, RegressorMixin, DocLinkMixin, BaseE
             ``"prediction"`` column (lazy).
         """
         return linear_predict(self, X)
-
-    def score(self, X, y, sample_weight=None):
-        """Coefficient of determination R^2 of :meth:`predict` on ``(X, y)``.
-
-        As :meth:`sklearn.base.RegressorMixin.score`, on in-memory data or dask
-        arrays (computed).  A Spark DataFrame, or a dask DataFrame with ``y``
-        given as a column name, is refused with a ``TypeError`` that says what
-        to do instead.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-            R^2 of the predictions (averaged uniformly over the outputs).
-        """
-        check_in_memory(self, "score", X, y, sample_weight)
-        return super().score(X, y, sample_weight=sample_weight)
 
 
 def check_finite_model(coef, intercept):
