@@ -35,10 +35,13 @@ candidates included) and, for the Gram form, nothing else is needed.
 """
 
 import numpy as np
+import scipy.linalg as la
 
 from .._datafit import duality_gap
 from . import _kernels as K
 
+# LAPACK's Cholesky factorisation and solve, float64.
+_POTRF = la.lapack.get_lapack_funcs(("potrf", "potrs"), (np.zeros((1, 1)),))
 # Smallest working set.
 P0 = 10
 # Inner epochs on a subproblem stop once its duality gap is below this fraction
@@ -519,8 +522,11 @@ def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
     primal = duality_gap(np.asarray(w, dtype=np.float64), v, rr, ry, penalty)[0]
     score = (v if penalty.positive else np.abs(v)) - (1.0 - _EDGE) * l1
     edge = np.flatnonzero((score > 0) & (w == 0) & (l1 > 0))
-    edge = edge[np.argsort(-score[edge])[:max(support.size // 10, 10)]]
-    block = np.union1d(support, edge)
+    if edge.size:
+        edge = edge[np.argsort(-score[edge])[:max(support.size // 10, 10)]]
+        block = np.union1d(support, edge)
+    else:
+        block = support
     if (problem.form != "gram" and block.size > problem.shape[0]
             and not np.all(l2[block] > 0)):
         block = support
@@ -563,9 +569,8 @@ def _sign_step(out, idx, z):
 
 def _solve_spd(M, b):
     """Solve ``M z = b`` by Cholesky, or None when ``M`` is (nearly) singular."""
-    import scipy.linalg as la
-
-    potrf, potrs = la.lapack.get_lapack_funcs(("potrf", "potrs"), (M,))
+    M = np.asarray(M, dtype=np.float64)
+    potrf, potrs = _POTRF
     factor, info = potrf(M, lower=False, overwrite_a=False, clean=False)
     if info != 0:
         return None
