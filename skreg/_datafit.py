@@ -42,6 +42,7 @@ Both implement one protocol, the only thing the solvers use:
                             certificate every solver's answer is judged by
 ``col_sq_norms()``          ``|Xt_j|^2`` (float64)
 ``gram_block(rows, cols)``  ``Xt_rows^T Xt_cols`` (float64)
+``dense_columns(cols)``     ``Xt[:, cols]``, dense float64 (rows only)
 ``gram()``, ``kernel()``    ``Xt^T Xt`` and (rows only) ``Xt Xt^T``, float64
 ``matvec``, ``rmatvec``     products with ``Xt`` and ``Xt^T`` (rows only)
 ``lipschitz()``             the largest eigenvalue of ``Xt^T Xt / S``
@@ -361,6 +362,15 @@ class RowsProblem(_Problem):
         out = _f64((A.T @ B).toarray())
         if self.offset is not None:
             out -= self.n_weight * np.outer(self._mu[rows], self._mu[cols])
+        return out
+
+    def dense_columns(self, cols):
+        """``Xt[:, cols]`` as a dense float64 array (a sparse design centred)."""
+        if not self.sparse:
+            return np.asarray(self.X[:, cols], dtype=np.float64)
+        out = self.X[:, cols].astype(np.float64).toarray()
+        if self.offset is not None:
+            out -= np.outer(_f64(self.sqrt_sw), self._mu[cols])
         return out
 
     def gram(self):

@@ -169,7 +169,9 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     times smaller while a round moves a coefficient by more than ``tol`` times
     the largest (scikit-learn's rule for its coordinate descent).  The
     finish spends at most three times the epochs of the descent to
-    ``tol_abs``.  ``n_epochs`` may be 0 when ``w0`` needs no
+    ``tol_abs``, and nothing when the support is too large for a Newton step
+    (thousands of active features of a sparse design): that answer is as exact
+    as its gap.  ``n_epochs`` may be 0 when ``w0`` needs no
     epoch.
 
     When the running estimate meets the target but the certificate does not
@@ -185,9 +187,17 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     run = _Descent(problem, k, penalty, l1, l2, max_iter, working_sets, anderson)
     target, moved = tol_abs, np.inf
     try:
+        landed = _warm_newton(problem, k, w, penalty, l1, l2, exact)
+        if landed is not None:
+            return landed[0], 0, landed[1], landed[1], start_ws
         out, gap, own_gap, ws = run.descend(w, target, start_ws)
-        # the finish costs at most three times the epochs of the descent to tol_abs
-        # (float32 arithmetic may never reach its targets)
+        # the finish costs at most three times the epochs of the descent to
+        # tol_abs (float32 arithmetic may never reach its targets), and nothing
+        # when no Newton step can be taken on the support: thousands of active
+        # features of a sparse design, where more epochs would cost several
+        # times the fit
+        if not np.isfinite(_polish_cost(problem, np.flatnonzero(out), l2)):
+            return out, run.n_epochs, gap, own_gap, ws
         run.budget = min(max_iter, _FINISH_COST * max(run.n_epochs, _MIN_FINISH))
         last_support = None
         while True:
@@ -221,6 +231,18 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
         exc.skreg_epochs = max(run.n_epochs, 1)
         raise
     return out, run.n_epochs, gap, own_gap, ws
+
+
+def _warm_newton(problem, k, w, penalty, l1, l2, exact):
+    """From a warm start (the solution at a nearby alpha, along a path), one
+    cheap Newton step on its support often lands on the new optimum directly:
+    ``(w_new, gap)`` when it does (no epoch needed), else None."""
+    support = np.flatnonzero(w)
+    if support.size == 0 or _polish_cost(problem, support, l2) > 1.0:
+        return None
+    new, gap = _polish(problem, k, w.astype(problem.out_dtype), np.inf, penalty, l1,
+                       l2, np.inf)
+    return (new, gap) if gap <= exact else None
 
 
 # The finish: descent goes on to this fraction of the tolerance, then to gaps
@@ -449,7 +471,7 @@ class _GramBlock:
 
 
 class _KernelBlock:
-    """The same for a support larger than ``n`` on dense rows, every coordinate
+    """The same for a support larger than ``n`` on the rows, every coordinate
     with an L2 weight ``D = diag(l2)``: ``(Xt_A^T Xt_A / S + D) z = b`` solved
     through the ``n x n`` matrix ``S I + Y Y^T``, ``Y = Xt_A D^{-1/2}`` (Woodbury),
     which a coordinate leaving or entering updates by its column."""
@@ -457,7 +479,7 @@ class _KernelBlock:
     def __init__(self, problem, support, l2):
         self.S = problem.n_weight
         self.scale = 1.0 / np.sqrt(l2[support])
-        self.Y = np.asarray(problem.X[:, support], dtype=np.float64) * self.scale
+        self.Y = problem.dense_columns(support) * self.scale
         self.K = None
 
     def set_alive(self, alive):
@@ -483,28 +505,42 @@ class _KernelBlock:
         return (Y.T @ (Y @ (x / self.scale))) / (self.scale * self.S)
 
 
-# A Newton step on a support A costs about min(n, |A|) / _ROWS_RATE epochs of
-# coordinate descent on the rows (one BLAS-3 product of n |A| min(n, |A|) flops
-# against epochs of 2 n |A| flops, memory-bound), |A| / _GRAM_RATE on the Gram
-# matrix; the finish's step is taken when that is at most the epochs spent (and
-# once the support has settled, unless it costs less than an epoch).
-_ROWS_RATE = 50
-_GRAM_RATE = 30
+# The cost of a Newton step on a support A, in epochs of coordinate descent on
+# it: forming its block (the Gram block, n |A| m flops for m = min(n, |A|); for
+# a sparse design about nnz_A^2 / n; nothing in the Gram form) and a few
+# Cholesky factorisations of m^3 / 3 flops, run by BLAS about _BLAS_SPEEDUP
+# times faster per flop than an epoch's 2 nnz_A (Gram form: 2 |A|^2) flops.
+_BLAS_SPEEDUP = 20
+_FACTORISATIONS = 3
+# No block larger than this (its matrix alone would be 200 MB), and no dense
+# copy of more entries than this of the columns of a wide support (160 MB).
+_BLOCK_MAX = 5000
+_DENSE_MAX = 20_000_000
 
 
 def _polish_cost(problem, support, l2):
     """The cost of the finishing Newton step on ``support``, in epochs (inf when
-    it cannot be taken: more than ``n`` active features make the rows' system
-    singular unless every one has an L2 weight, the elastic net, which the
-    kernel form then solves on dense rows)."""
+    it cannot be taken: a block beyond ``_BLOCK_MAX``, or more than ``n``
+    active features, which make the rows' system singular unless every one has
+    an L2 weight, the elastic net, which the kernel form then solves from a
+    dense copy of the support's columns of at most ``_DENSE_MAX`` entries)."""
     size, n = support.size, problem.shape[0]
-    if size == 0:
+    if size == 0 or min(n, size) > _BLOCK_MAX:
         return np.inf
     if problem.form == "gram":
-        return size / _GRAM_RATE
-    if size > n and (problem.sparse or not np.all(l2[support] > 0)):
-        return np.inf
-    return min(n, size) / _ROWS_RATE
+        block, epoch = 0.0, 2.0 * size * size
+    elif size > n:
+        if not np.all(l2[support] > 0) or n * size > _DENSE_MAX:
+            return np.inf
+        block, epoch = float(n) * n * size, 2.0 * n * size
+    elif problem.sparse:
+        nnz = float(np.diff(problem.X.indptr)[support].sum())
+        block, epoch = nnz * nnz / n, 2.0 * nnz
+    else:
+        block, epoch = float(n) * size * min(n, size), 2.0 * n * size
+    m = float(min(n, size))
+    flops = block + _FACTORISATIONS * m ** 3 / 3.0
+    return flops / (_BLAS_SPEEDUP * max(epoch, 1.0))
 
 
 def _polish(problem, k, w, gap, penalty, l1, l2, tol_abs):
