@@ -47,14 +47,24 @@ Both implement one protocol, the only thing the solvers use:
 ``matvec``, ``rmatvec``     products with ``Xt`` and ``Xt^T`` (rows only)
 ``lipschitz()``             the largest eigenvalue of ``Xt^T Xt / S``
 ``kernel_view()``           the arrays the compiled kernels take (see
-                            :mod:`skreg._solvers._kernels`)
+                            :mod:`skreg._kernels`)
 ==========================  ================================================
 """
 
 import numpy as np
 import scipy.sparse as sp
 
-_ROW_BLOCK = 8192
+from ._kernels import (
+    center_columns,
+    center_rows,
+    dense_matvec64,
+    dense_rmatvec64,
+    restricted_gap,
+    sparse_matvec64,
+    sparse_rmatvec64,
+)
+from ._streaming import SufficientStatistics, weighted_mean64
+
 # Largest problem whose Lipschitz constant comes from a dense decomposition.
 _DENSE_EIG = 500
 
@@ -73,7 +83,7 @@ def duality_gap(w, v, rr, ry, penalty, curvature=1.0):
     <= l1_j``, which caps ``kappa``; the others make it a sum of
     ``(kappa |v_j| - l1_j)_+^2 / (2 l2_j)``, concave and piecewise quadratic in
     ``kappa`` with breakpoints ``l1_j / |v_j|``, so the maximiser is found
-    exactly among the pieces (:func:`skreg._solvers._kernels.restricted_gap`,
+    exactly among the pieces (:func:`skreg._kernels.restricted_gap`,
     compiled).  At the optimum ``kappa`` is 1; away from it (or when rounding
     leaves a tiny ``v`` where ``l2`` is tiny) the scaling keeps the gap finite
     and tight, never above ``P(w)``.
@@ -90,8 +100,6 @@ def duality_gap(w, v, rr, ry, penalty, curvature=1.0):
         viol = np.maximum(v, 0.0) if penalty.positive else v
         measure = abs(float(w @ v)) + float(viol @ viol) / max(curvature, 1e-300)
         return primal, primal - measure, measure
-    from ._solvers._kernels import restricted_gap
-
     p = v.shape[0]
     l1, l2 = penalty.weights(p)
     primal, gap = restricted_gap(np.ascontiguousarray(w, dtype=np.float64),
@@ -122,27 +130,6 @@ def check_no_overflow(*arrays):
         "their sums or squares are not. Scale X and y (for example with "
         "StandardScaler, or by dividing by a large constant) and fit again."
     )
-
-
-def weighted_mean64(X, sw):
-    """Column means of ``X`` weighted by ``sw``, accumulated in float64.
-
-    A dense ``X`` is averaged in one compiled pass, without a copy, as
-    ``x_r + sum_i s_i (x_i - x_r) / S`` around a reference row ``x_r`` (one of
-    positive weight): a column whose values are all equal then has exactly that
-    value as its mean, so centring makes it exactly zero (not a rounding residue
-    that would count as a direction of the data), and large offsets do not
-    cancel (:func:`skreg._solvers._kernels.reference_means`).
-    """
-    from ._solvers._kernels import reference_means
-
-    sw = np.asarray(sw, dtype=np.float64)
-    if sp.issparse(X):
-        return np.asarray(X.T @ sw, dtype=np.float64).ravel() / float(sw.sum())
-    X = np.asarray(X)
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    return reference_means(X, sw)
 
 
 def _f64(a):
@@ -269,8 +256,6 @@ class RowsProblem(_Problem):
 
     # -- float64 products (the certificate)
     def _matvec64(self, w):
-        from ._solvers._kernels import dense_matvec64, sparse_matvec64
-
         w = np.ascontiguousarray(w, dtype=np.float64)
         if not self.sparse:
             return dense_matvec64(self.X, w)
@@ -281,8 +266,6 @@ class RowsProblem(_Problem):
         return out
 
     def _rmatvec64(self, u, cols):
-        from ._solvers._kernels import dense_rmatvec64, sparse_rmatvec64
-
         u = np.ascontiguousarray(u)
         if not self.sparse:
             return dense_rmatvec64(self.X, u, cols)
@@ -479,8 +462,6 @@ def _statistics_gram(X, Y, sw, fit_intercept, out_dtype):
     temporary copy stays ``_ROW_BLOCK x p``.  Sparse: the uncentred product with
     the rank-one correction ``S mu mu^T`` (centring would densify).
     """
-    from ._streaming import SufficientStatistics
-
     stats = SufficientStatistics.from_chunk(X, Y, sw, fit_intercept)
     check_no_overflow(stats.x_mean, stats.y_mean, np.diag(stats.xx), stats.xy, stats.yy)
     return GramProblem.from_statistics(stats, out_dtype)
@@ -531,8 +512,6 @@ def prepare_problem(X, Y, sample_weight, fit_intercept, form="rows", copy_X=True
         offset = X_mean if fit_intercept else None
         problem = RowsProblem(Xs, Yt, sqrt_sw, n_weight, X_mean, y_mean, offset)
     else:
-        from ._solvers._kernels import center_columns, center_rows
-
         if copy_X or not X.flags.writeable or not X.flags.f_contiguous:
             Xd = np.empty(X.shape, dtype=dtype, order="F")
         else:

@@ -11,7 +11,7 @@ locally.  Neither dask nor pyspark is imported unless such data are given.
 import numpy as np
 
 from ._dask import dask_fold_statistics, dask_predict, dask_statistics, is_dask_collection
-from ._spark import is_spark_dataframe
+from ._spark import is_spark_dataframe, spark_fold_statistics, spark_predict, spark_statistics
 
 
 _TAKE_SPARK = ("Spark DataFrames are taken by the fit and predict methods of "
@@ -78,8 +78,6 @@ def statistics(X, y, sample_weight, fit_intercept, penalty_factor=None):
     ``penalty_factor`` is checked against the features before the pass.
     """
     if is_spark_dataframe(X):
-        from ._spark import spark_statistics
-
         return spark_statistics(X, y, sample_weight, fit_intercept, penalty_factor)
     return dask_statistics(X, y, sample_weight, fit_intercept, penalty_factor)
 
@@ -95,8 +93,6 @@ def fold_statistics(X, y, sample_weight, fit_intercept, kind, spec,
             raise ValueError("cv=PredefinedSplit(...) gives labels by row position, "
                              "which a Spark DataFrame does not have: put the labels "
                              "in a column and pass its name as cv.")
-        from ._spark import spark_fold_statistics
-
         return spark_fold_statistics(X, y, sample_weight, fit_intercept, kind, spec,
                                      penalty_factor)
     return dask_fold_statistics(X, y, sample_weight, fit_intercept, kind, spec,
@@ -117,8 +113,6 @@ def input_attributes(estimator, n_features, names):
 def distributed_predict(estimator, X):
     """Lazy predictions: a dask array, or a Spark DataFrame with a prediction column."""
     if is_spark_dataframe(X):
-        from ._spark import spark_predict
-
         return spark_predict(estimator, X)
     return dask_predict(X, estimator.coef_, estimator.intercept_,
                         estimator.n_features_in_)

@@ -20,7 +20,7 @@ from numbers import Real
 
 import numpy as np
 
-from ._penalties import make_penalty
+from ._penalties import ElasticNetPenalty, make_penalty
 from ._validation import check_real_entries, check_scalar_param
 
 
@@ -193,8 +193,6 @@ class PenaltyTerms:
     def penalty(self, alpha, rho, positive, moments):
         """The penalty at ``alpha`` for training data whose raw second moments
         are ``moments`` (``d``; None when not needed)."""
-        from ._penalties import ElasticNetPenalty
-
         if self.pure:
             return ElasticNetPenalty(alpha, 0.0, positive, moments)
         ridge = (None if not self.dropout

@@ -29,6 +29,7 @@ from joblib import Parallel, delayed
 from sklearn.model_selection import PredefinedSplit
 
 from ._datafit import GramProblem, check_no_overflow
+from ._distributed import fold_statistics, input_attributes
 from ._fold_stats import FoldStatistics, check_fold_labels, check_fold_size
 from ._hash_folds import HashKFold
 from ._extensions import (
@@ -39,6 +40,7 @@ from ._extensions import (
 )
 from ._path import alpha_grid, check_alphas, grid_inputs_over_rates, path_on_problem
 from ._penalties import ElasticNetPenalty, alpha_max
+from ._spark import is_spark_dataframe
 from ._solvers import plan
 from ._streaming import stream_chunk
 from ._validation import warn_user
@@ -223,9 +225,6 @@ def check_scoring_none(estimator):
 
 def fit_distributed(estimator, X, y, sample_weight, ratios, ratio_list):
     """``RegularizedRegressorCV.fit`` on a Dask or Spark collection."""
-    from ._distributed import fold_statistics, input_attributes
-    from ._spark import is_spark_dataframe
-
     check_scoring_none(estimator)
     dataframe = is_spark_dataframe(X) or hasattr(X, "columns")
     kind, spec = resolve_folds(estimator.cv, dataframe=dataframe)

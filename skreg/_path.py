@@ -30,7 +30,8 @@ from ._extensions import (
 )
 from ._penalties import PENALTIES, ElasticNetPenalty, alpha_max
 from ._solvers import plan, solve
-from ._solvers._closed_form import scaled_columns
+from ._solvers._closed_form import scaled_columns, solve_closed_form
+from ._unpenalized import certified_gap, eliminate, unpenalized_features
 from ._validation import (
     check_bool,
     check_option,
@@ -120,8 +121,6 @@ def grid_inputs(problem, penalty):
     on ``problem`` (``penalty`` at ``alpha = 1``): the correlations and factors
     of the penalised features with the unpenalised ones partialled out, and the
     spectrum bounds of the L2 grid (of the columns divided by ``sqrt(f_j)``)."""
-    from ._unpenalized import eliminate, unpenalized_features
-
     p = problem.shape[1]
     factor = _factor_of(penalty, p)
     free = None if factor is None else unpenalized_features(
@@ -246,9 +245,6 @@ def weighted_l2_coefs(problem, penalty_of, alphas):
     V^T F^{-1/2} c`` (for a wide rows problem without ``delta``, the kernel of
     the columns scaled by ``F^{-1/2}``).  Otherwise one closed form per alpha.
     """
-    from ._solvers._closed_form import scaled_columns, solve_closed_form
-    from ._unpenalized import eliminate, unpenalized_features
-
     p = problem.shape[1]
     ridge = penalty_of(0.0).weights(p)[1]
     factor = penalty_of(1.0).weights(p)[1] - ridge
@@ -296,8 +292,6 @@ def path_on_problem(problem, solver, rho, alphas, positive, tol, max_iter,
     ``n_unconverged``, the number of (alpha, target) fits whose duality gap is
     above ``tol`` times the objective at 0.
     """
-    from ._unpenalized import certified_gap
-
     if penalty_of is None:
         def penalty_of(alpha):
             return ElasticNetPenalty(alpha, rho, positive)

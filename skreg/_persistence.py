@@ -12,6 +12,8 @@ those of its types, so ``skops.io.loads(data, trusted=trusted_types(model))``
 loads it and trusts nothing else.
 """
 
+import sys
+
 import numpy as np
 from sklearn.base import BaseEstimator
 
@@ -74,8 +76,7 @@ def _type_name(cls):
     default or that is not ours to vouch for."""
     module = getattr(cls, "__module__", "") or ""
     if module == "skreg" or module.startswith("skreg."):
-        import skreg
-
+        skreg = sys.modules["skreg"]        # (this package, imported already)
         if getattr(skreg, cls.__name__, None) is cls:
             return f"skreg.{cls.__name__}"
         return f"{module}.{cls.__qualname__}"

@@ -23,11 +23,32 @@ import scipy.sparse as sp
 
 from sklearn.utils.validation import validate_data
 
-from ._datafit import _ROW_BLOCK, weighted_mean64
+from ._kernels import reference_means
 from ._validation import check_sample_weight
 
 # Refuse to keep more than this many float64 entries (8 GB).
 MAX_ENTRIES = 1_000_000_000
+# Rows of a dense block formed at a time.
+_ROW_BLOCK = 8192
+
+
+def weighted_mean64(X, sw):
+    """Column means of ``X`` weighted by ``sw``, accumulated in float64.
+
+    A dense ``X`` is averaged in one compiled pass, without a copy, as
+    ``x_r + sum_i s_i (x_i - x_r) / S`` around a reference row ``x_r`` (one of
+    positive weight): a column whose values are all equal then has exactly that
+    value as its mean, so centring makes it exactly zero (not a rounding residue
+    that would count as a direction of the data), and large offsets do not
+    cancel (:func:`skreg._kernels.reference_means`).
+    """
+    sw = np.asarray(sw, dtype=np.float64)
+    if sp.issparse(X):
+        return np.asarray(X.T @ sw, dtype=np.float64).ravel() / float(sw.sum())
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return reference_means(X, sw)
 
 
 def check_size(n_features, n_targets):

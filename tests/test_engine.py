@@ -17,7 +17,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from skreg import RegularizedRegressor
 from skreg._datafit import prepare_problem
 from skreg._penalties import ElasticNetPenalty, make_penalty
-from skreg._solvers import _kernels as K
+from skreg import _kernels as K
 from skreg._solvers import _cd, solve
 
 
@@ -256,7 +256,7 @@ def test_read_only_install_still_fits(tmp_path):
     shutil.copytree(os.path.dirname(skreg.__file__), pkg,
                     ignore=shutil.ignore_patterns("__pycache__"))
     # a file where numba's cache folders would go: no locator can write there
-    (pkg / "_solvers" / "__pycache__").write_text("not a folder")
+    (pkg / "__pycache__").write_text("not a folder")
     blocked = tmp_path / "blocked"
     blocked.write_text("not a folder")
     script = textwrap.dedent("""

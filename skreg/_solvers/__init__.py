@@ -26,6 +26,7 @@ from ._cd import solve_cd
 from ._cg import solve_cg
 from ._closed_form import solve_closed_form
 from ._prox_grad import solve_prox_grad
+from .._unpenalized import solve_eliminated
 
 SOLVERS = ("auto", "cholesky", "cg", "working_set", "gd")
 FORMS = {"cholesky": ("rows", "gram"), "cg": ("rows",), "working_set": ("rows", "gram"),
@@ -143,8 +144,6 @@ def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None
     out first (:mod:`skreg._unpenalized`), so every solver and its certificate
     see a problem whose coordinates are all penalised.
     """
-    from .._unpenalized import solve_eliminated
-
     eliminated = solve_eliminated(problem, penalty, solver, tol, max_iter, coef_init,
                                   start_ws, solve)
     if eliminated is not None:

@@ -10,7 +10,7 @@ For one target, on any problem form (:mod:`skreg._datafit`):
    in size (at least ``p0``; all features once that is more than half of them:
    large supports are solved fastest without the bookkeeping);
 3. run compiled coordinate-descent epochs on the working set
-   (:mod:`skreg._solvers._kernels`), with Anderson extrapolation of the iterates
+   (:mod:`skreg._kernels`), with Anderson extrapolation of the iterates
    kept only when it lowers the objective, until the working set's own duality
    gap (checked after every epoch, inside the compiled loop) is below a fraction
    of the full gap of step 1, or below the tolerance when the working set is
@@ -38,7 +38,7 @@ import numpy as np
 import scipy.linalg as la
 
 from .._datafit import duality_gap
-from . import _kernels as K
+from .. import _kernels as K
 
 # LAPACK's Cholesky factorisation and solve, float64.
 _POTRF = la.lapack.get_lapack_funcs(("potrf", "potrs"), (np.zeros((1, 1)),))

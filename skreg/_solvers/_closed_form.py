@@ -29,7 +29,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from .._datafit import rank_cutoff
+from .._datafit import RowsProblem, rank_cutoff
 
 
 def _ridge_solve(M, d, B, cutoff):
@@ -112,14 +112,12 @@ def _solve_wide_diagonal(problem, l2):
 def scaled_columns(problem, scale):
     """The rows problem whose design is ``Xt diag(scale)`` (float64 rows problem;
     sparse stays sparse, the centring implicit)."""
-    from .. import _datafit
-
     X = problem.X
     if sp.issparse(X):
         Xs = sp.csc_matrix(X @ sp.diags(scale))
         offset = None if problem.offset is None else problem.offset * scale
     else:
         Xs, offset = np.asfortranarray(X * scale), None
-    return _datafit.RowsProblem(Xs, problem.Yt, problem.sqrt_sw, problem.n_weight,
+    return RowsProblem(Xs, problem.Yt, problem.sqrt_sw, problem.n_weight,
                                 problem.X_mean * scale, problem.y_mean, offset,
                                 out_dtype=problem.out_dtype)
