@@ -185,6 +185,7 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     tol = tol_abs / max(problem.zero_objective(k), 1e-300)
     floor = max(_FINISH * tol_abs, exact)
     run = _Descent(problem, k, penalty, l1, l2, max_iter, working_sets, anderson)
+    run.w = w                           # what Ctrl-C keeps before any epoch
     target, moved = tol_abs, np.inf
     try:
         landed = _warm_newton(problem, k, w, penalty, l1, l2, exact)
