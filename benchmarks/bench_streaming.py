@@ -30,7 +30,7 @@ from sklearn.linear_model import SGDRegressor
 from threadpoolctl import threadpool_limits
 
 from skreg import RegularizedRegressor
-from skreg._streaming import SufficientStatistics
+from skreg._statistics import SufficientStatistics
 
 
 def chunks(n_rows, n_features, chunk_rows, seed=0):

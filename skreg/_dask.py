@@ -1,6 +1,6 @@
 """Fitting from dask collections: statistics on the cluster, the solve locally.
 
-Least squares needs only its sufficient statistics (``skreg._streaming``), so a
+Least squares needs only its sufficient statistics (``skreg._statistics``), so a
 dask array or DataFrame is reduced block by block wherever dask runs its tasks
 (a ``distributed`` cluster, or the local threads), the per-block statistics are
 merged in a tree, and only the small ``p x p`` result travels back.  dask is an
@@ -12,8 +12,8 @@ import numpy as np
 from sklearn.utils.validation import check_array
 
 from ._extensions import resolve_penalty_factor
-from ._fold_stats import FoldStatistics, check_fold_labels
-from ._streaming import SufficientStatistics, check_size
+from ._statistics import FoldStatistics, check_fold_labels
+from ._statistics import SufficientStatistics, check_size
 
 
 def is_dask_collection(obj):

@@ -35,6 +35,7 @@ Both implement one protocol, the only thing the solvers use:
 ``dtype``, ``out_dtype``    the arithmetic dtype, the dtype of the answer
 ``sparse``, ``form``        ``form`` is ``"dense"``, ``"sparse"`` or ``"gram"``
 ``xty(k)``, ``yy(k)``       ``Xt^T yt_k`` and ``|yt_k|^2`` (float64)
+``xty_matrix()``            ``Xt^T Yt``, one column per target (float64)
 ``zero_objective(k)``       ``P(0) = |yt_k|^2 / (2S)``, the scale of ``tol``
 ``correlations(w, k)``      ``(Xt^T r / S, |r|^2 / S, r^T yt_k / S)`` at ``w``,
                             from a fresh residual, accumulated in float64
@@ -45,6 +46,7 @@ Both implement one protocol, the only thing the solvers use:
 ``dense_columns(cols)``     ``Xt[:, cols]``, dense float64 (rows only)
 ``gram()``, ``kernel()``    ``Xt^T Xt`` and (rows only) ``Xt Xt^T``, float64
 ``matvec``, ``rmatvec``     products with ``Xt`` and ``Xt^T`` (rows only)
+``matmat``, ``rmatmat``     the same with a matrix, in float64 (rows only)
 ``lipschitz()``             the largest eigenvalue of ``Xt^T Xt / S``
 ``kernel_view()``           the arrays the compiled kernels take (see
                             :mod:`skreg._kernels`)
@@ -63,7 +65,7 @@ from ._kernels import (
     sparse_matvec64,
     sparse_rmatvec64,
 )
-from ._streaming import SufficientStatistics, weighted_mean64
+from ._statistics import SufficientStatistics, weighted_mean64
 
 # Largest problem whose Lipschitz constant comes from a dense decomposition.
 _DENSE_EIG = 500
@@ -141,6 +143,10 @@ class _Problem:
 
     def zero_objective(self, k):
         return 0.5 * self.yy(k) / self.n_weight
+
+    def xty_matrix(self):
+        """``Xt^T Yt``, one column per target (float64)."""
+        return np.column_stack([self.xty(k) for k in range(self.n_targets)])
 
     def curvature(self):
         """``trace(Xt^T Xt) / S``: an upper bound on the Lipschitz constant."""
@@ -314,6 +320,20 @@ class RowsProblem(_Problem):
             out -= self.offset * (self.sqrt_sw @ u)
         return np.asarray(out).ravel()
 
+    def matmat(self, V):
+        """``Xt @ V`` for a matrix ``V`` in one product (float64)."""
+        out = np.asarray(self.X @ V.astype(self.dtype, copy=False), dtype=np.float64)
+        if self.offset is not None:
+            out -= np.outer(self.sqrt_sw, self.offset @ V)
+        return out
+
+    def rmatmat(self, U):
+        """``Xt^T @ U`` for a matrix ``U`` in one product (float64)."""
+        out = np.asarray(self.X.T @ U.astype(self.dtype, copy=False), dtype=np.float64)
+        if self.offset is not None:
+            out -= np.outer(self.offset, np.asarray(self.sqrt_sw, np.float64) @ U)
+        return out
+
     # -- second moments
     def col_sq_norms(self):
         if "norms" not in self._cache:
@@ -420,7 +440,7 @@ class GramProblem(_Problem):
 
     @classmethod
     def from_statistics(cls, stats, out_dtype=np.float64):
-        """The problem of accumulated :class:`~skreg._streaming.SufficientStatistics`."""
+        """The problem of accumulated :class:`~skreg._statistics.SufficientStatistics`."""
         return cls(stats.xx, stats.xy, stats.yy, stats.weight,
                    (stats.n_samples, stats.xx.shape[0]), stats.x_mean.copy(),
                    stats.y_mean.copy(), out_dtype)

@@ -1,5 +1,5 @@
-"""Per-feature penalty factors and input dropout: checking them, and the penalty
-they make.
+"""Per-feature penalty factors and input dropout: checking the parameters and
+resolving the factors against the data's columns.
 
 Both extend the penalty of :class:`skreg.RegularizedRegressor` to
 
@@ -9,18 +9,13 @@ Both extend the penalty of :class:`skreg.RegularizedRegressor` to
     + \\frac12 \\frac{q}{1 - q} \\sum_j d_j w_j^2,
     \\qquad d_j = \\frac1S \\sum_i s_i x_{ij}^2,
 
-an :class:`~skreg._penalties.ElasticNetPenalty` with ``factor = f`` and
-``ridge = q / (1 - q) d``.  ``d_j`` is the raw (uncentred) second moment of
-column ``j``; from a prepared problem it is ``|Xt_j|^2 / S + mu_j^2`` (the
-centred norm plus the squared mean), which every form has: rows, Gram, and the
-statistics of ``partial_fit``, Dask and Spark.
+which :class:`~skreg._penalties.PenaltySpec` builds from the checked values.
 """
 
 from numbers import Real
 
 import numpy as np
 
-from ._penalties import ElasticNetPenalty, make_penalty
 from ._validation import check_real_entries, check_scalar_param
 
 
@@ -138,78 +133,3 @@ def resolve_penalty_factor(penalty_factor, n_features, feature_names=None):
             f"features: it must have shape ({n_features},)."
         )
     return factor
-
-
-def raw_second_moments(problem):
-    """``d_j = sum_i s_i x_ij^2 / S`` of the data behind a prepared problem
-    (float64): its centred column norms over ``S`` plus the squared means."""
-    norms = np.asarray(problem.col_sq_norms(), dtype=np.float64)
-    mean = np.asarray(problem.X_mean, dtype=np.float64)
-    return norms / problem.n_weight + mean**2
-
-
-def dropout_ridge(problem, dropout):
-    """The dropout term's per-feature L2 weights ``q / (1 - q) d`` (None for
-    ``q = 0``)."""
-    if not dropout:
-        return None
-    return dropout / (1.0 - dropout) * raw_second_moments(problem)
-
-
-def planning_penalty(penalty, alpha, l1_ratio, positive, factor, dropout, n_features):
-    """A penalty of the right kind (what :func:`skreg._solvers.plan` looks at:
-    smooth or not, zero or not) before the data are prepared; the dropout
-    weights are placeholders."""
-    ridge = np.ones(n_features) if dropout else None
-    return make_penalty(penalty, alpha, l1_ratio, positive, factor, ridge)
-
-
-def problem_penalty(problem, penalty, alpha, l1_ratio, positive, factor, dropout):
-    """The penalty of the estimator's objective on a prepared problem."""
-    return make_penalty(penalty, alpha, l1_ratio, positive, factor,
-                        dropout_ridge(problem, dropout))
-
-
-def statistics_second_moments(stats):
-    """``d_j`` from sufficient statistics: ``M_xx,jj / S + mu_j^2`` (float64)."""
-    return np.diag(stats.xx) / stats.weight + np.asarray(stats.x_mean) ** 2
-
-
-class PenaltyTerms:
-    """What a cross-validation or path fit adds to ``(alpha, rho, positive)``.
-
-    ``factor``: the penalty factors (or None); ``dropout``: a fixed input-dropout
-    rate; ``pure``: the grid's values are ``q / (1 - q)`` for pure dropout
-    (``penalty=None``), an L2 penalty with factors ``d``.
-    """
-
-    def __init__(self, factor=None, dropout=0.0, pure=False):
-        self.factor, self.dropout, self.pure = factor, float(dropout), bool(pure)
-
-    @property
-    def needs_moments(self):
-        return self.pure or self.dropout > 0
-
-    def penalty(self, alpha, rho, positive, moments):
-        """The penalty at ``alpha`` for training data whose raw second moments
-        are ``moments`` (``d``; None when not needed)."""
-        if self.pure:
-            return ElasticNetPenalty(alpha, 0.0, positive, moments)
-        ridge = (None if not self.dropout
-                 else self.dropout / (1.0 - self.dropout) * moments)
-        return ElasticNetPenalty(alpha, rho, positive, self.factor, ridge)
-
-    def maker(self, rho, positive, moments):
-        """``penalty_of(alpha)`` for :func:`skreg._path.path_on_problem`."""
-        return lambda alpha: self.penalty(alpha, rho, positive, moments)
-
-    def for_problem(self, rho, positive, problem):
-        """``penalty_of(alpha)`` for a fit on the data behind ``problem``."""
-        moments = raw_second_moments(problem) if self.needs_moments else None
-        return self.maker(rho, positive, moments)
-
-
-def rate_grid(rates):
-    """Dropout rates as the grid of an L2 path: ``q / (1 - q)``, decreasing."""
-    rates = np.asarray(rates, dtype=np.float64)
-    return rates / (1.0 - rates)

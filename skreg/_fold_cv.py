@@ -1,76 +1,33 @@
-"""K-fold cross-validation of :class:`skreg.RegularizedRegressorCV` from fold statistics.
+"""Cross-validation of data seen once (Dask, Spark, ``partial_fit``): which folds,
+when they are ready, and the entry points of :class:`skreg.RegularizedRegressorCV`.
 
 One pass over the data keeps the sufficient statistics of every fold
-(:class:`~skreg._fold_stats.FoldStatistics`); then, with no further access to
-the rows:
-
-* the grid comes from the total (``alpha_max`` from its ``X^T y``, or the L2
-  spectrum of its Gram matrix), exactly as the in-memory class computes it on
-  all the data;
-* fold ``k``'s training problem is the Gram form of the total with fold ``k``
-  removed (a downdate), and its path is computed by the same
-  :func:`~skreg._path.path_on_problem` as in memory;
-* the held-out mean squared error of every ``alpha`` on fold ``k`` is a
-  quadratic form in fold ``k``'s statistics;
-* the choice, its warnings and the refit on the total are the in-memory class's
-  own methods.
-
-So the result equals :class:`~skreg.RegularizedRegressorCV` with
-``cv=PredefinedSplit(labels)`` on the same rows, up to rounding, for a cost of
-one read of the data and ``K`` small ``p x p`` paths.  The statistics come
-from ``partial_fit`` chunks, Dask (:mod:`skreg._dask`) or Spark
-(:mod:`skreg._spark`).
+(:class:`~skreg._statistics.FoldStatistics`); the cross-validation engine
+(:mod:`skreg._cv_engine`) then runs on them as a fold source
+(:class:`~skreg._cv_sources.StatisticsFolds`) with no further access to the
+rows.  The result equals the in-memory fit with ``cv=PredefinedSplit(labels)``
+on the same rows, up to rounding, for one read of the data and ``K`` small
+``p x p`` paths.
 """
 
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.model_selection import PredefinedSplit
 
-from ._datafit import GramProblem, check_no_overflow
+from ._cv_engine import cross_validate
+from ._cv_sources import StatisticsFolds
+from ._datafit import check_no_overflow
 from ._distributed import fold_statistics, input_attributes
-from ._fold_stats import FoldStatistics, check_fold_labels, check_fold_size
+from ._extensions import resolve_penalty_factor
 from ._hash_folds import HashKFold
-from ._extensions import (
-    PenaltyTerms,
-    rate_grid,
-    resolve_penalty_factor,
-    statistics_second_moments,
-)
-from ._path import alpha_grid, check_alphas, grid_inputs_over_rates, path_on_problem
-from ._penalties import ElasticNetPenalty, alpha_max
 from ._spark import is_spark_dataframe
-from ._solvers import plan
-from ._streaming import stream_chunk
+from ._statistics import FoldStatistics, check_fold_labels, check_fold_size
+from ._stream import stream_chunk
 from ._validation import warn_user
 
-_REFIT_ATTRIBUTES = ("coef_", "intercept_", "dual_gap_", "n_iter_")
 # What partial_fit keeps between calls (plain types, for skops).
 _STREAM = ("_fold_stats", "_fold_stats_single", "_fold_stats_dtype")
-
-
-def fold_penalty(alpha, rho, positive, stats=None, terms=None):
-    """The penalty of one fit of the fold CV: the one place penalties are built.
-
-    ``stats`` (the statistics the fit is trained on) is what a penalty that
-    depends on the data needs, such as the input-dropout ridge term ``d_j =
-    sum_i s_i x_ij^2 / S = M_xx,jj / S + mu_j^2``, which differs from fold to
-    fold; ``terms`` (:class:`~skreg._extensions.PenaltyTerms`) the penalty
-    factors and the dropout rate.
-    """
-    if terms is None:
-        return ElasticNetPenalty(alpha, rho, positive)
-    moments = statistics_second_moments(stats) if terms.needs_moments else None
-    return terms.penalty(alpha, rho, positive, moments)
-
-
-def _penalty_maker(rho, positive, stats, terms):
-    """``penalty_of(alpha)`` of the fits trained on ``stats``."""
-    if terms is None:
-        return None
-    moments = statistics_second_moments(stats) if terms.needs_moments else None
-    return terms.maker(rho, positive, moments)
 
 
 # ------------------------------------------------------------------ fold choice
@@ -123,95 +80,6 @@ def unready_reason(fold_stats, n_required=None):
     return None
 
 
-# ---------------------------------------------------------------------- engine
-def _grid(total, rho, alphas, eps, positive, factor=None, rates=(0.0,)):
-    """The grid of ``rho`` from the statistics of all the rows (or the given one)."""
-    if not isinstance(alphas, Integral):
-        return alphas
-    problem = GramProblem.from_statistics(total, np.float64)
-    xty, kept, spectrum = grid_inputs_over_rates(problem, rho, positive, factor, rates)
-    return alpha_grid(xty, problem.n_weight, rho, alphas, eps, positive,
-                      None if rho > 0 else spectrum(), kept)
-
-
-def _fold_mse(total, fold, rho, grid, positive, tol, max_iter, dtype, terms=None):
-    """Held-out MSE of every alpha of the path trained without ``fold``.
-
-    Returns the weighted MSE per alpha (averaged over targets) and the number of
-    (alpha, target) fits that did not converge.
-    """
-    train = total.copy().downdate(fold)
-    problem = GramProblem.from_statistics(train, dtype)
-    solver, _ = plan("auto", fold_penalty(1.0, rho, positive, train, terms),
-                     problem.shape, False, n_fits=len(grid), statistics=True)
-    coefs, _, _, n_unconverged = path_on_problem(
-        problem, solver, rho, grid, positive, tol, max_iter, compute_gaps=False,
-        penalty_of=_penalty_maker(rho, positive, train, terms))
-    intercepts = problem.y_mean - coefs.astype(np.float64) @ problem.X_mean
-    sse = fold.squared_error(coefs, intercepts)           # (n_alphas, n_targets)
-    return sse.mean(axis=1) / fold.weight, n_unconverged
-
-
-def cv_from_fold_statistics(estimator, fold_stats, single, dtype, ratios, ratio_list,
-                            n_required=None, names=None):
-    """Cross-validate ``estimator``'s grid on ``fold_stats``; the fitted attributes.
-
-    ``estimator`` is a :class:`~skreg.RegularizedRegressorCV` whose parameters
-    were checked (``ratios``, ``ratio_list`` from its ``_check_params``).
-    ``names``: the feature names (for a ``penalty_factor`` keyed by name).
-    Raises a ``ValueError`` when the folds cannot be cross-validated.
-    """
-    reason = unready_reason(fold_stats, n_required)
-    if reason is not None:
-        raise ValueError(f"RegularizedRegressorCV: {reason}.")
-    labels = fold_stats.test_labels
-    check_fold_size(fold_stats.n_features, fold_stats.n_targets, len(labels))
-    total = fold_stats.total()
-    check_no_overflow(total.x_mean, total.y_mean, np.diag(total.xx), total.xy,
-                      total.yy)
-    alphas = check_alphas(estimator.alphas)
-    factor = resolve_penalty_factor(estimator.penalty_factor, fold_stats.n_features,
-                                    names)
-    rates, pure = estimator._rates(), estimator.penalty is None
-    base_grids = ([rate_grid(rates)] if pure else
-                  [_grid(total, rho, alphas, estimator.eps, estimator.positive, factor,
-                         rates) for rho in ratios])
-    configs, grids = estimator._configs(base_grids, ratios, rates)
-    results = Parallel(n_jobs=estimator.n_jobs)(
-        delayed(_fold_mse)(total, fold_stats.folds[k], rho, grid, estimator.positive,
-                           estimator.tol, estimator.max_iter, dtype,
-                           PenaltyTerms(factor, q, pure))
-        for (rho, q), grid in zip(configs, grids) for k in labels)
-    n_unconverged = sum(r[1] for r in results)
-    n_fits = len(results) * len(grids[0]) * fold_stats.n_targets
-    table = np.array([r[0] for r in results]).reshape(len(configs), len(labels), -1)
-    table = np.swapaxes(table, 1, 2)                      # (n_configs, n_alphas, n_folds)
-
-    estimator._warn_unconverged(n_unconverged, n_fits, len(ratios))
-
-    def alpha_top(rho):
-        problem = GramProblem.from_statistics(total, np.float64)
-        xty, kept, _ = grid_inputs_over_rates(problem, rho, estimator.positive, factor,
-                                              rates)
-        return alpha_max(xty, total.weight, rho, estimator.positive, kept)
-
-    fitted, rho, path, terms = estimator._chosen(
-        table, estimator._layout(table, ratio_list, pure), None, configs, grids,
-        base_grids, ratio_list, isinstance(alphas, Integral), alpha_top, factor)
-    if terms.pure or (rho == 0.0 and not estimator.positive):
-        refit = estimator._l2_refit_model(path[-1], terms)._solve_statistics(
-            total, single, dtype, warm=False)
-        fitted.update({name: refit[name] for name in _REFIT_ATTRIBUTES})
-    else:
-        problem = GramProblem.from_statistics(total, dtype)
-        solver, _ = plan("auto", fold_penalty(1.0, rho, estimator.positive, total, terms),
-                         problem.shape, False, n_fits=len(path), statistics=True)
-        fitted.update(estimator._refit_path(
-            problem, solver, rho, path, dtype, single,
-            _penalty_maker(rho, estimator.positive, total, terms)))
-    return fitted
-
-
 # ------------------------------------------------------------- the entry points
 def check_scoring_none(estimator):
     """Fold statistics give squared errors only: refuse another ``scoring``."""
@@ -223,7 +91,25 @@ def check_scoring_none(estimator):
         )
 
 
-def fit_distributed(estimator, X, y, sample_weight, ratios, ratio_list):
+def cv_from_fold_statistics(fold_stats, search, penalty_factor, single, dtype,
+                            n_required=None, names=None):
+    """The fitted attributes of the cross-validation of ``search`` on
+    ``fold_stats``; a ``ValueError`` when the folds cannot be cross-validated.
+    ``names``: the feature names (for a ``penalty_factor`` keyed by name)."""
+    reason = unready_reason(fold_stats, n_required)
+    if reason is not None:
+        raise ValueError(f"{search.settings.owner}: {reason}.")
+    check_fold_size(fold_stats.n_features, fold_stats.n_targets,
+                    len(fold_stats.test_labels))
+    source = StatisticsFolds(fold_stats, single, dtype)
+    total = source.total
+    check_no_overflow(total.x_mean, total.y_mean, np.diag(total.xx), total.xy,
+                      total.yy)
+    factor = resolve_penalty_factor(penalty_factor, fold_stats.n_features, names)
+    return cross_validate(source, search.with_factor(factor))
+
+
+def fit_distributed(estimator, X, y, sample_weight, search):
     """``RegularizedRegressorCV.fit`` on a Dask or Spark collection."""
     check_scoring_none(estimator)
     dataframe = is_spark_dataframe(X) or hasattr(X, "columns")
@@ -232,13 +118,13 @@ def fit_distributed(estimator, X, y, sample_weight, ratios, ratio_list):
         X, y, sample_weight, estimator.fit_intercept, kind, spec,
         estimator.penalty_factor)
     fitted = cv_from_fold_statistics(
-        estimator, fold_stats, single, dtype, ratios, ratio_list,
+        fold_stats, search, estimator.penalty_factor, single, dtype,
         n_required=spec.n_splits if kind == "hash" else None, names=names)
     fitted.update(input_attributes(estimator, fold_stats.n_features, names))
     return fitted
 
 
-def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list):
+def partial_fit_folds(estimator, X, y, sample_weight, folds, search):
     """``RegularizedRegressorCV.partial_fit``: add a chunk, cross-validate again.
 
     Returns the attributes to publish: the stream's statistics, and the fitted
@@ -256,13 +142,12 @@ def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list)
         estimator.cv, dataframe=False, partial=True)
     stream = None if first else (estimator._fold_stats, estimator._fold_stats_single,
                                  estimator._fold_stats_dtype)
-    X, y, Y, sw, stats, single, dtype = stream_chunk(estimator, X, y, sample_weight,
-                                                     stream, FoldStatistics)
-    labels = (check_fold_labels(folds, X.shape[0]) if folds is not None
-              else spec.fold_labels(X, y))
-    stats.update(X, Y, sw, labels)
-    fitted = dict(_fold_stats=stats.state(), _fold_stats_single=single,
-                  _fold_stats_dtype=dtype)
+    chunk = stream_chunk(estimator, X, y, sample_weight, stream, FoldStatistics)
+    labels = (check_fold_labels(folds, chunk.X.shape[0]) if folds is not None
+              else spec.fold_labels(chunk.X, chunk.Y[:, 0] if chunk.single else chunk.Y))
+    stats = chunk.stats.update(chunk.X, chunk.Y, chunk.sw, labels)
+    fitted = dict(_fold_stats=stats.state(), _fold_stats_single=chunk.single,
+                  _fold_stats_dtype=chunk.dtype)
     n_required = spec.n_splits if kind == "hash" else None
     reason = unready_reason(stats, n_required)
     if reason is not None:
@@ -273,6 +158,6 @@ def partial_fit_folds(estimator, X, y, sample_weight, folds, ratios, ratio_list)
             "the folds.", UserWarning)
         return fitted
     fitted.update(cv_from_fold_statistics(
-        estimator, stats, single, np.dtype(dtype), ratios, ratio_list, n_required,
-        names=getattr(estimator, "feature_names_in_", None)))
+        stats, search, estimator.penalty_factor, chunk.single, np.dtype(chunk.dtype),
+        n_required, names=getattr(estimator, "feature_names_in_", None)))
     return fitted

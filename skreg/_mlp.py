@@ -39,7 +39,7 @@ from ._nn._lbfgs import full_batch_objective, minimize_lbfgs
 from ._nn._network import Layout, finite_forward, forward, init_params
 from ._nn._optimizers import make_optimizer
 from ._nn._training import Trainer
-from ._penalties import ElasticNetPenalty
+from ._penalties import PenaltySpec
 from ._validation import check_bool, check_option, check_scalar_param
 
 ACTIVATION_NAMES = ("relu", "tanh", "logistic", "identity")
@@ -352,7 +352,7 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
             X, Y, sw, val = _validation_split(X, Y, sw, p.targets.stratify,
                                               self.validation_fraction,
                                               p.random_state)
-        penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
+        penalty = PenaltySpec(float(self.l1_ratio)).at(self.alpha)
         trainer = Trainer(p.layout, self.activation, p.targets.loss,
                           self._batch_size(Y.shape[0]), p.dtype, self.dropout,
                           self.input_dropout, penalty, self.max_norm)
@@ -444,7 +444,7 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
             Y = Y.astype(np.float64)
         n = Y.shape[0]
         weights = 1.0 / n if p.sw is None else p.sw.astype(np.float64) / p.sw.sum()
-        penalty = ElasticNetPenalty(self.alpha, self.l1_ratio)
+        penalty = PenaltySpec(float(self.l1_ratio)).at(self.alpha)
         objective = full_batch_objective(p.layout, self.activation, p.targets.loss,
                                          X, Y, weights, penalty.l2)
         result = minimize_lbfgs(objective, p.theta.astype(np.float64),

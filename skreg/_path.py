@@ -7,13 +7,16 @@
   features that can be active.
 * L2: one eigendecomposition (of the ``p x p`` Gram matrix, or the ``n x n``
   kernel matrix when ``p > n``) gives every ``alpha`` for the price of a
-  matrix product each.
+  matrix product each (:func:`skreg._solvers._closed_form.closed_form_path`).
 
-:func:`regularization_path` is the public entry point; :func:`path_on_data` and
-:func:`l2_spectrum` are shared with :class:`skreg.RegularizedRegressorCV`.
+The default grid (:func:`alpha_grid`) starts at ``alpha_max`` of the data, with
+penalty factors and unpenalised features accounted for (:func:`grid_inputs`).
+:func:`regularization_path` is the public entry point; :func:`path_on_problem`
+and the grid are shared with the cross-validation engine
+(:mod:`skreg._cv_engine`).
 """
 
-import warnings
+from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
@@ -22,29 +25,22 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._datafit import prepare_problem, rank_cutoff
-from ._extensions import (
-    check_dropout,
-    check_penalty_factor,
-    dropout_ridge,
-    resolve_penalty_factor,
-)
-from ._penalties import PENALTIES, ElasticNetPenalty, alpha_max
+from ._extensions import check_dropout, check_penalty_factor, resolve_penalty_factor
+from ._penalties import PENALTIES, PenaltySpec, alpha_max, penalty_ratio, second_moments
 from ._solvers import plan, solve
-from ._solvers._closed_form import scaled_columns, solve_closed_form
-from ._unpenalized import certified_gap, eliminate, unpenalized_features
+from ._solvers._closed_form import closed_form_path, scaled_columns
+from ._unpenalized import certified_gap, eliminate
 from ._validation import (
     check_bool,
     check_option,
     check_real_entries,
     check_sample_weight,
     check_scalar_param,
+    warn_user,
 )
 
-def penalty_ratio(penalty, l1_ratio):
-    """The ``rho`` of a penalty name (``l1_ratio`` for the elastic net)."""
-    return {"l1": 1.0, "l2": 0.0}.get(penalty, l1_ratio)
 
-
+# --------------------------------------------------------------------- the grid
 def check_l2_eps(eps, alphas, ratios):
     """``eps = 1`` is the one-point grid ``[alpha_max]`` with an L1 part; the L2
     grid (``rho = 0``) runs from an essentially zero fit to an essentially
@@ -86,11 +82,6 @@ def alpha_grid(Xty, n_weight, rho, n_alphas, eps, positive=False, spectrum=None,
     return np.geomspace(top, min(bottom, top), n_alphas)
 
 
-def problem_xty(problem):
-    """``Xt^T Yt`` of a prepared problem, one column per target (float64)."""
-    return np.column_stack([problem.xty(k) for k in range(problem.n_targets)])
-
-
 def weighted_xty(X, Y, sw, fit_intercept):
     """``Xc^T diag(s) yc`` (one column per target) without centring ``X``.
 
@@ -102,39 +93,34 @@ def weighted_xty(X, Y, sw, fit_intercept):
     return np.asarray(X.T @ (Yc * sw[:, None]), dtype=np.float64)
 
 
-def prepare_path_problem(X, Y, sw, fit_intercept, rho, positive, n_alphas):
-    """Prepare the problem once for a path of ``n_alphas`` fits.
+def grid_inputs(problem, spec, rates=None):
+    """``(Xty, factor, spectrum)`` behind the default grid of ``spec`` on
+    ``problem``: the correlations and factors of the penalised features with
+    the unpenalised ones partialled out (under their dropout ridge), and the
+    spectrum bounds of the L2 grid (of the columns divided by ``sqrt(f_j)``),
+    a function computed when asked.
 
-    The form follows the one rule of :func:`skreg._solvers.plan` for ``n_alphas``
-    fits: a path amortises a Gram matrix over all its alphas.  Returns the
-    problem and the solver that will walk the path.
+    With ``rates`` (a search over dropout rates), those of the rate with the
+    largest ``alpha_max`` (the dropout term changes it only when some features
+    are unpenalised), so the grid starts where every searched model is all-zero.
     """
-    penalty = ElasticNetPenalty(1.0, rho, positive)
-    solver, form = plan("auto", penalty, X.shape, sp.issparse(X), n_fits=n_alphas)
-    if solver == "cholesky":
-        form = "gram" if X.shape[1] <= X.shape[0] else "rows"
-    return prepare_problem(X, Y, sw, fit_intercept, form), solver
-
-
-def grid_inputs(problem, penalty):
-    """``(Xty, factor, spectrum)`` behind the default grid of ``penalty``'s kind
-    on ``problem`` (``penalty`` at ``alpha = 1``): the correlations and factors
-    of the penalised features with the unpenalised ones partialled out, and the
-    spectrum bounds of the L2 grid (of the columns divided by ``sqrt(f_j)``)."""
-    p = problem.shape[1]
-    factor = _factor_of(penalty, p)
-    free = None if factor is None else unpenalized_features(
-        ElasticNetPenalty(1.0, 1.0, factor=factor), p)
-    if free is not None:
-        ridge = None if penalty.ridge is None else np.asarray(penalty.ridge)[free]
-        elim = eliminate(problem, free)
-        xty = (problem_xty(elim.reduced) if ridge is None
-               else _ridge_partialled_xty(problem, free, elim.kept, ridge))
-        problem, factor = elim.reduced, factor[elim.kept]
-    else:
-        xty = None
+    if rates is not None and len(rates) > 1 and spec.rho > 0:
+        options = [grid_inputs(problem, spec.but(dropout=q)) for q in rates]
+        tops = [alpha_max(xty, problem.n_weight, spec.rho, spec.positive, factor)
+                for xty, factor, _ in options]
+        return options[int(np.argmax(tops))]
+    if rates is not None:
+        spec = spec.but(dropout=rates[0])
+    factor = None if spec.factor is None else np.asarray(spec.factor, np.float64)
     if factor is None:
-        return problem_xty(problem), None, problem.spectrum_bounds
+        return problem.xty_matrix(), None, problem.spectrum_bounds
+    xty = problem.xty_matrix()
+    free = np.flatnonzero(factor == 0)
+    if free.size:
+        elim = eliminate(problem, free)
+        xty = (elim.reduced.xty_matrix() if not spec.dropout else _ridge_partialled_xty(
+            problem, free, elim.kept, spec.ridge(second_moments(problem))[free]))
+        problem, factor = elim.reduced, factor[elim.kept]
     scale = 1.0 / np.sqrt(np.where(factor > 0, factor, 1.0))
 
     def spectrum():
@@ -148,23 +134,21 @@ def grid_inputs(problem, penalty):
         nonzero = evals[evals > top * rank_cutoff(problem.out_dtype, n, q)]
         return top, float(nonzero[0]) if nonzero.size else top
 
-    return problem_xty(problem) if xty is None else xty, factor, spectrum
+    return xty, factor, spectrum
 
 
-def grid_inputs_over_rates(problem, rho, positive, factor, rates):
-    """:func:`grid_inputs` for a search over the dropout ``rates``: those of the
-    rate with the largest ``alpha_max`` (the dropout term changes it only when
-    some features are unpenalised), so the grid starts where every searched
-    model is all-zero."""
-    best, best_top = None, -np.inf
-    for q in rates:
-        inputs = grid_inputs(problem, ElasticNetPenalty(
-            1.0, rho, factor=factor, ridge=dropout_ridge(problem, q)))
-        top = alpha_max(inputs[0], problem.n_weight, rho, positive, inputs[1]) \
-            if rho > 0 else 0.0
-        if best is None or top > best_top:
-            best, best_top = inputs, top
-    return best
+def default_grid(inputs, n_weight, spec, n_alphas, eps):
+    """The generated grid of ``spec`` from its :func:`grid_inputs`."""
+    xty, factor, spectrum = inputs
+    return alpha_grid(xty, n_weight, spec.rho, n_alphas, eps, spec.positive,
+                      None if spec.rho > 0 else spectrum(), factor)
+
+
+def grid_top(inputs, n_weight, spec):
+    """``alpha_max`` of ``spec`` from its :func:`grid_inputs`: every penalised
+    coefficient is zero at and above it."""
+    xty, factor, _ = inputs
+    return alpha_max(xty, n_weight, spec.rho, spec.positive, factor)
 
 
 def _ridge_partialled_xty(problem, free, kept, ridge):
@@ -174,154 +158,69 @@ def _ridge_partialled_xty(problem, free, kept, ridge):
     are the correlations that decide ``alpha_max`` (an exact projection would
     ignore the ridge that dropout keeps on unpenalised features)."""
     S = problem.n_weight
-    c = problem_xty(problem)
+    c = problem.xty_matrix()
     A = problem.gram_block(free, free) / S
     A.flat[:: free.size + 1] += ridge
     w_free = np.linalg.lstsq(A, c[free] / S, rcond=None)[0]
     return c[kept] - problem.gram_block(kept, free) @ w_free
 
 
-def _factor_of(penalty, p):
-    """The penalty factors of ``penalty`` (at ``alpha = 1``), or None."""
-    return None if penalty.factor is None else np.asarray(penalty.factor, np.float64)
+# --------------------------------------------------------------------- the path
+def prepare_path_problem(X, Y, sw, fit_intercept, spec, n_alphas):
+    """Prepare the problem once for a path of ``n_alphas`` fits of ``spec``.
 
-
-def l2_spectrum(problem):
-    """Eigendecomposition behind every L2 solution of ``problem``.
-
-    Returns ``(evals, basis, proj)`` such that the L2 solution at ``alpha`` is
-    ``basis @ (proj / (evals + alpha * S)[:, None])`` (shape
-    ``(n_features, n_targets)``):
-
-    * from the Gram matrix: ``Xt^T Xt = V diag(evals) V^T``, ``basis = V``,
-      ``proj = V^T Xt^T Yt``;
-    * from the kernel matrix (``p > n``): ``Xt Xt^T = U diag(evals) U^T``,
-      ``basis = Xt^T U``, ``proj = U^T Yt``.
-
-    Computed in float64 whatever the data's dtype.
+    Returns the problem and its :class:`~skreg._solvers.Plan`, whose form
+    amortises a Gram matrix over all the alphas.
     """
-    n, p = problem.shape
-    if problem.form == "gram" or p <= n:
-        evals, V = np.linalg.eigh(problem.gram())
-        return np.maximum(evals, 0.0), V, V.T @ problem_xty(problem)
-    f64 = problem.as_float64()
-    evals, U = np.linalg.eigh(f64.kernel())
-    return np.maximum(evals, 0.0), rmatmat(f64, U), U.T @ f64.Yt
+    path_plan = plan("auto", spec, X.shape, sp.issparse(X), n_fits=n_alphas)
+    return prepare_problem(X, Y, sw, fit_intercept, path_plan.form), path_plan
 
 
-def rmatmat(problem, U):
-    """``Xt^T @ U`` for a matrix ``U`` in one product (dense or sparse rows)."""
-    out = np.asarray(problem.X.T @ U.astype(problem.dtype, copy=False),
-                     dtype=np.float64)
-    if problem.offset is not None:
-        out -= np.outer(problem.offset, np.asarray(problem.sqrt_sw, np.float64) @ U)
-    return out
+@dataclass
+class PathResult:
+    """The fits of a path: ``coefs`` (n_alphas, n_targets, n_features), ``gaps``
+    and ``n_iters`` (n_alphas, n_targets; gaps NaN when not computed), and the
+    number of (alpha, target) fits whose gap is above ``tol`` times ``P(0)``."""
+
+    coefs: np.ndarray
+    gaps: np.ndarray
+    n_iters: np.ndarray
+    n_unconverged: int
 
 
-def l2_coefs(spectrum, alphas, n_weight):
-    """L2 solutions for every alpha: array of shape (n_alphas, n_targets, p).
-
-    At ``alpha = 0`` (least squares; a dropout rate of 0) the eigenvalues below
-    ``1e-12`` of the largest are left out: the minimum-norm solution.
-    """
-    evals, basis, proj = spectrum
-    out = np.empty((len(alphas), proj.shape[1], basis.shape[0]))
-    floor = 1e-12 * float(evals.max(initial=0.0))
-    for i, alpha in enumerate(alphas):
-        denom = evals + alpha * n_weight
-        inv = np.where(denom > floor, 1.0 / np.where(denom > floor, denom, 1.0), 0.0)
-        out[i] = (basis @ (proj * inv[:, None])).T
-    return out
-
-
-def weighted_l2_coefs(problem, penalty_of, alphas):
-    """L2 solutions with per-feature weights ``alpha f_j + delta_j`` for every alpha.
-
-    ``penalty_of(alpha)`` gives the penalty (factors ``f``, a ridge ``delta``
-    such as the dropout term).  Unpenalised features are partialled out
-    (:mod:`skreg._unpenalized`).  With every remaining ``f_j > 0`` one
-    eigendecomposition gives the whole grid: ``M = F^{-1/2} (G + S diag(delta))
-    F^{-1/2} = V diag(e) V^T`` and ``w(alpha) = F^{-1/2} V (e + alpha S)^{-1}
-    V^T F^{-1/2} c`` (for a wide rows problem without ``delta``, the kernel of
-    the columns scaled by ``F^{-1/2}``).  Otherwise one closed form per alpha.
-    """
-    p = problem.shape[1]
-    ridge = penalty_of(0.0).weights(p)[1]
-    factor = penalty_of(1.0).weights(p)[1] - ridge
-    free = unpenalized_features(penalty_of(1.0), p)
-    elim = None if free is None else eliminate(problem, free)
-    red = problem if elim is None else elim.reduced
-    kept = np.arange(p) if elim is None else elim.kept
-    f, delta = factor[kept], ridge[kept]
-    n, q = red.shape
-    S = red.n_weight
-    if np.all(f > 0) and (red.form == "gram" or q <= n or not np.any(delta)):
-        scale = 1.0 / np.sqrt(f)
-        if red.form == "gram" or q <= n:
-            M = red.gram()
-            M.flat[:: q + 1] += S * delta
-            M = scale[:, None] * M * scale[None, :]
-            evals, V = np.linalg.eigh(M)
-            spectrum = (np.maximum(evals, 0.0), scale[:, None] * V,
-                        V.T @ (scale[:, None] * problem_xty(red)))
-        else:
-            evals, basis, proj = l2_spectrum(scaled_columns(red.as_float64(), scale))
-            spectrum = (evals, scale[:, None] * basis, proj)
-        coefs = l2_coefs(spectrum, alphas, S)
-    else:
-        coefs = np.array([solve_closed_form(red, penalty_of(a).restrict(kept))
-                          for a in alphas])
-    return coefs if elim is None else elim.expand(coefs, np.float64)
-
-
-def path_on_problem(problem, solver, rho, alphas, positive, tol, max_iter,
-                    coef_init=None, compute_gaps=True, penalty_of=None):
+def path_on_problem(problem, path_plan, penalty_of, alphas, tol, max_iter,
+                    coef_init=None, compute_gaps=True):
     """Solutions of the prepared problem for each alpha (descending).
 
-    ``penalty_of(alpha)`` builds the penalty of each fit (None: the plain
-    ``ElasticNetPenalty(alpha, rho, positive)``): how penalty factors and the
-    dropout term (whose weights depend on the training data) reach the path.
-
-    L2 without a constraint: every solution from one eigendecomposition (or, for
-    a sparse design too large to decompose, conjugate gradients warm-started
-    along the grid).  Otherwise coordinate descent walks the grid, each solution
-    warm-starting the next and each working set seeding the next.
-
-    Returns ``coefs`` (n_alphas, n_targets, n_features), ``gaps`` (n_alphas,
-    n_targets; NaN when not computed), ``n_iters`` (n_alphas, n_targets) and
-    ``n_unconverged``, the number of (alpha, target) fits whose duality gap is
-    above ``tol`` times the objective at 0.
+    ``penalty_of(alpha)`` is the penalty of each fit
+    (:meth:`~skreg._penalties.PenaltySpec.on`).  The closed form: every solution
+    from one eigendecomposition.  Otherwise the planned solver walks the grid,
+    each solution warm-starting the next and each working set seeding the next.
+    Returns a :class:`PathResult`.
     """
-    if penalty_of is None:
-        def penalty_of(alpha):
-            return ElasticNetPenalty(alpha, rho, positive)
     n_alphas = len(alphas)
     n_targets, n_features = problem.n_targets, problem.shape[1]
     gaps = np.full((n_alphas, n_targets), np.nan)
     n_iters = np.ones((n_alphas, n_targets), dtype=int)
-    if solver == "cholesky":
-        weighted = np.ndim(penalty_of(1.0).l2) > 0
-        coefs = (weighted_l2_coefs(problem, penalty_of, alphas) if weighted else
-                 l2_coefs(l2_spectrum(problem), alphas, problem.n_weight))
-        coefs = coefs.astype(problem.out_dtype)
+    if path_plan.solver == "cholesky":
+        coefs = closed_form_path(problem, penalty_of, alphas).astype(problem.out_dtype)
         if compute_gaps:
             for i, alpha in enumerate(alphas):
-                pen = penalty_of(alpha)
-                gaps[i] = [certified_gap(problem, coefs[i, k], k, pen)
+                gaps[i] = [certified_gap(problem, coefs[i, k], k, penalty_of(alpha))
                            for k in range(n_targets)]
-        return coefs, gaps, n_iters, 0
+        return PathResult(coefs, gaps, n_iters, 0)
     coefs = np.empty((n_alphas, n_targets, n_features), dtype=problem.out_dtype)
     w, working_sets = coef_init, None
     n_unconverged = 0
     for i, alpha in enumerate(alphas):
-        result = solve(problem, penalty_of(alpha), solver, tol, max_iter, w,
+        result = solve(problem, penalty_of(alpha), path_plan, tol, max_iter, w,
                        start_ws=working_sets)
         coefs[i] = w = result.coef
         working_sets = result.working_sets
         gaps[i] = result.gap
         n_iters[i] = result.n_iter
         n_unconverged += int(np.count_nonzero(~result.converged_targets))
-    return coefs, gaps, n_iters, n_unconverged
+    return PathResult(coefs, gaps, n_iters, n_unconverged)
 
 
 def check_alphas(alphas):
@@ -470,11 +369,44 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     >>> [int((coefs[:, k] != 0).sum()) for k in range(5)]
     [0, 4, 7, 9, 10]
     """
+    X, Y, sw, single, spec = _check_path_inputs(
+        X, y, sample_weight, penalty, l1_ratio, alphas, eps, fit_intercept, positive,
+        tol, max_iter, penalty_factor, dropout)
+    alphas = check_alphas(alphas)
+    n_alphas = alphas if isinstance(alphas, Integral) else len(alphas)
+    problem, path_plan = prepare_path_problem(X, Y, sw, fit_intercept, spec, n_alphas)
+    if isinstance(alphas, Integral):
+        alphas = default_grid(grid_inputs(problem, spec), problem.n_weight, spec,
+                              alphas, eps)
+    path = path_on_problem(problem, path_plan, spec.on(problem), alphas, tol, max_iter)
+    if path.n_unconverged:
+        warn_user(
+            f"regularization_path: {path.n_unconverged} of {len(alphas) * Y.shape[1]} "
+            f"fits did not reach a duality gap of tol * F(0) within max_iter={max_iter} "
+            "iterations (see the returned dual_gaps). Increase max_iter or loosen tol.",
+            ConvergenceWarning)
+    # (n_alphas, n_targets)
+    intercepts = problem.y_mean[None, :] - path.coefs @ problem.X_mean
+
+    def layout(a):      # (n_alphas, n_targets, ...) -> enet_path's layout
+        a = np.moveaxis(a, 0, -1)
+        return a[0] if single else a
+
+    out = [alphas, layout(path.coefs), layout(path.gaps)]
+    if return_intercept:
+        out.append(layout(intercepts))
+    if return_n_iter:
+        out.append(layout(path.n_iters))
+    return tuple(out)
+
+
+def _check_path_inputs(X, y, sample_weight, penalty, l1_ratio, alphas, eps,
+                       fit_intercept, positive, tol, max_iter, penalty_factor, dropout):
+    """Check :func:`regularization_path`'s arguments; ``(X, Y, sw, single, spec)``."""
     check_option(penalty, "penalty", [p for p in PENALTIES if p is not None])
     check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
-    alphas = check_alphas(alphas)
     check_scalar_param(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
-    check_l2_eps(eps, alphas, [penalty_ratio(penalty, l1_ratio)])
+    check_l2_eps(eps, check_alphas(alphas), [penalty_ratio(penalty, l1_ratio)])
     check_bool(fit_intercept, "fit_intercept")
     check_bool(positive, "positive")
     check_scalar_param(tol, "tol", low=0.0)
@@ -486,47 +418,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     y = check_array(y, ensure_2d=False, dtype=X.dtype)
     check_consistent_length(X, y)
     single = y.ndim == 1
-    Y = y[:, None] if single else y
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    rho = penalty_ratio(penalty, l1_ratio)
-
     factor = resolve_penalty_factor(penalty_factor, X.shape[1], names)
-    if positive and factor is not None and not dropout and np.any(factor == 0):
-        raise ValueError("positive=True with penalty_factor zeros (unpenalised "
-                         "features) is not supported.")
-
-    n_alphas = alphas if isinstance(alphas, Integral) else len(alphas)
-    problem, solver = prepare_path_problem(X, Y, sw, fit_intercept, rho, positive,
-                                           n_alphas)
-    ridge = dropout_ridge(problem, dropout)
-
-    def penalty_of(alpha):
-        return ElasticNetPenalty(alpha, rho, positive, factor, ridge)
-
-    if isinstance(alphas, Integral):
-        xty, kept_factor, spectrum = grid_inputs(problem, penalty_of(1.0))
-        alphas = alpha_grid(xty, problem.n_weight, rho, alphas, eps, positive,
-                            None if rho > 0 else spectrum(), kept_factor)
-    coefs, gaps, n_iters, n_unconverged = path_on_problem(
-        problem, solver, rho, alphas, positive, tol, max_iter, penalty_of=penalty_of)
-    if n_unconverged:
-        warnings.warn(
-            f"regularization_path: {n_unconverged} of {len(alphas) * Y.shape[1]} fits "
-            f"did not reach a duality gap of tol * F(0) within max_iter={max_iter} "
-            "iterations (see the returned dual_gaps). Increase max_iter or loosen tol.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    intercepts = problem.y_mean[None, :] - coefs @ problem.X_mean  # (n_alphas, n_targets)
-
-    def layout(a):      # (n_alphas, n_targets, ...) -> enet_path's layout
-        a = np.moveaxis(a, 0, -1)
-        return a[0] if single else a
-
-    out = [alphas, layout(coefs), layout(gaps)]
-    if return_intercept:
-        out.append(layout(intercepts))
-    if return_n_iter:
-        out.append(layout(n_iters))
-    return tuple(out)
-
+    spec = PenaltySpec.from_params(penalty, l1_ratio, positive, factor, dropout)
+    return X, y[:, None] if single else y, sw, single, spec

@@ -20,6 +20,8 @@ conjugate (for duality gaps) and the per-coordinate weights the compiled kernels
 take.  ``positive=True`` adds the constraint ``w >= 0``.
 """
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 PENALTIES = ("l1", "l2", "elasticnet", None)
@@ -157,15 +159,132 @@ class ElasticNetPenalty:
         smooth = l2 > 0
         return float(np.sum(excess[smooth] ** 2 / (2.0 * l2[smooth])))
 
-def make_penalty(penalty, alpha, l1_ratio, positive=False, factor=None, ridge=None):
-    """Map the estimator parameters to an :class:`ElasticNetPenalty`."""
-    if penalty is None:
-        return ElasticNetPenalty(0.0, 0.0, positive, factor, ridge)
-    if penalty == "l1":
-        return ElasticNetPenalty(alpha, 1.0, positive, factor, ridge)
-    if penalty == "l2":
-        return ElasticNetPenalty(alpha, 0.0, positive, factor, ridge)
-    return ElasticNetPenalty(alpha, l1_ratio, positive, factor, ridge)
+# The share of the L1 term of each named penalty (the elastic net's is l1_ratio).
+PENALTY_RHO = {"l1": 1.0, "l2": 0.0, None: 0.0}
+
+
+def penalty_ratio(penalty, l1_ratio):
+    """``rho`` of a penalty name: 1 for ``"l1"``, 0 for ``"l2"`` and None,
+    ``l1_ratio`` for ``"elasticnet"``."""
+    return PENALTY_RHO.get(penalty, l1_ratio)
+
+
+def second_moments(problem):
+    """``d_j = sum_i s_i x_ij^2 / S`` of the data behind a prepared problem
+    (float64): its centred column norms over ``S`` plus the squared means.  The
+    one way ``d`` is computed, for every form (rows, Gram, statistics)."""
+    norms = np.asarray(problem.col_sq_norms(), dtype=np.float64)
+    mean = np.asarray(problem.X_mean, dtype=np.float64)
+    return norms / problem.n_weight + mean**2
+
+
+@dataclass(frozen=True, eq=False)
+class PenaltySpec:
+    """The penalty an estimator's parameters describe, checked once; the only
+    maker of :class:`ElasticNetPenalty` in skreg.
+
+    ``at(alpha, moments)`` is the penalty at ``alpha``:
+
+    .. math::
+
+        \\alpha \\sum_j f_j \\Big( \\rho |w_j| + \\frac{1 - \\rho}{2} w_j^2 \\Big)
+        + \\frac12 \\frac{q}{1 - q} \\sum_j d_j w_j^2,
+
+    with ``d`` the raw second moments of the training data (``moments``, from
+    :func:`second_moments`; needed only with a dropout term).  ``pure`` is
+    pure dropout searched as an L2 path: the grid's values are ``alpha = q / (1 -
+    q)`` and the penalty is ``alpha / 2 sum_j d_j w_j^2``.
+
+    Attributes
+    ----------
+    rho : float
+        The share of the L1 term (``l1_ratio``; 1 for ``"l1"``, 0 for ``"l2"``).
+    positive : bool
+        Constrain the coefficients to be non-negative.
+    factor : ndarray of shape (n_features,) or None
+        Penalty factors ``f_j >= 0`` (None: all ones).
+    dropout : float
+        The input-dropout rate ``q`` in [0, 1).
+    scaled : bool
+        False for ``penalty=None``: no ``alpha`` term.
+    pure : bool
+        Pure dropout as an L2 path over ``q / (1 - q)``.
+    """
+
+    rho: float = 1.0
+    positive: bool = False
+    factor: object = None
+    dropout: float = 0.0
+    scaled: bool = True
+    pure: bool = False
+
+    def __post_init__(self):
+        if (self.positive and self.scaled and not self.dropout and not self.pure
+                and self.factor is not None and np.any(np.asarray(self.factor) == 0)):
+            raise ValueError(
+                "positive=True with penalty_factor zeros (unpenalised features) is "
+                "not supported: they are partialled out exactly, which cannot keep "
+                "them non-negative. Give them a small positive penalty_factor."
+            )
+
+    @classmethod
+    def from_params(cls, penalty, l1_ratio=0.5, positive=False, factor=None,
+                    dropout=0.0):
+        """The spec of an estimator's ``penalty``, ``l1_ratio``, ``positive``,
+        resolved ``penalty_factor`` and ``dropout``."""
+        return cls(float(penalty_ratio(penalty, l1_ratio)), bool(positive), factor,
+                   float(dropout), scaled=penalty is not None)
+
+    @classmethod
+    def pure_dropout(cls, positive=False):
+        """Pure dropout, searched as an L2 path over ``q / (1 - q)``."""
+        return cls(0.0, bool(positive), None, 0.0, scaled=False, pure=True)
+
+    def but(self, **changes):
+        """The same spec with some fields changed (another ``rho`` or rate)."""
+        return replace(self, **changes)
+
+    @property
+    def needs_moments(self):
+        """True when the penalty depends on the data's second moments ``d``."""
+        return self.pure or self.dropout > 0
+
+    def has_l1(self, alpha=1.0):
+        """True when the penalty at ``alpha`` has an L1 part on some feature."""
+        factor_on = self.factor is None or bool(np.any(np.asarray(self.factor) > 0))
+        return self.scaled and self.rho > 0 and alpha > 0 and factor_on
+
+    def is_smooth(self, alpha=1.0):
+        """True when the objective at ``alpha`` is smooth: no L1 part, no
+        constraint (what the closed forms and conjugate gradients need)."""
+        return not self.has_l1(alpha) and not self.positive
+
+    def ridge(self, moments):
+        """The dropout term's per-feature L2 weights ``q / (1 - q) d`` (None
+        without dropout)."""
+        if not self.dropout:
+            return None
+        return self.dropout / (1.0 - self.dropout) * np.asarray(moments)
+
+    def at(self, alpha, moments=None):
+        """The :class:`ElasticNetPenalty` at ``alpha``; ``moments`` are the
+        training data's ``d`` (required when :attr:`needs_moments`)."""
+        if self.pure:
+            return ElasticNetPenalty(alpha, 0.0, self.positive, moments)
+        return ElasticNetPenalty(alpha if self.scaled else 0.0, self.rho,
+                                 self.positive, self.factor, self.ridge(moments))
+
+    def on(self, problem):
+        """``penalty_of(alpha)`` for fits on the data behind ``problem`` (its
+        second moments computed once)."""
+        moments = second_moments(problem) if self.needs_moments else None
+        return lambda alpha: self.at(alpha, moments)
+
+
+def rate_grid(rates):
+    """Dropout rates as the grid of a pure-dropout L2 path: ``q / (1 - q)``."""
+    rates = np.asarray(rates, dtype=np.float64)
+    return rates / (1.0 - rates)
 
 
 def alpha_max(Xty, n_weight, l1_ratio, positive=False, factor=None):

@@ -1,45 +1,50 @@
 """RegularizedRegressor: parameters, validation, tags and dispatch (no numerics)."""
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from ._base import DocLinkMixin, InMemoryScoreMixin
-from ._distributed import (
-    check_in_memory,
-    distributed_predict,
-    input_attributes,
-    is_distributed,
-    statistics,
-)
+from ._base import DocLinkMixin, InMemoryScoreMixin, LinearPredictMixin
 from ._datafit import GramProblem, prepare_problem
-from ._extensions import (
-    _is_mapping,
-    check_dropout,
-    check_penalty_factor,
-    planning_penalty,
-    problem_penalty,
-    resolve_penalty_factor,
-)
-from ._penalties import PENALTIES
-from ._solvers import SOLVERS, check_solver, plan, solve
-from ._streaming import SufficientStatistics, check_size, stream_chunk
+from ._distributed import check_in_memory, input_attributes, is_distributed, statistics
+from ._extensions import check_dropout, check_penalty_factor, resolve_penalty_factor
+from ._fitted import FitSettings, solve_to_attributes
+from ._penalties import PENALTIES, PenaltySpec
+from ._solvers import SOLVERS, plan
+from ._stream import stream_chunk
+from ._statistics import SufficientStatistics, check_size
 from ._validation import (
-    check_bool,
-    restore_on_error,
-    check_option,
+    boolean,
+    check_params,
     check_sample_weight,
-    check_scalar_param,
+    integer,
+    one_of,
+    real,
+    restore_on_error,
 )
 
+# The parameters of RegularizedRegressor and what each must be.
+PARAMS = {
+    "penalty": one_of(*PENALTIES),
+    "alpha": real(0.0),
+    "l1_ratio": real(0.0, 1.0),
+    "fit_intercept": boolean,
+    "solver": one_of(*SOLVERS),
+    "max_iter": integer(1),
+    "tol": real(0.0),
+    "warm_start": boolean,
+    "positive": boolean,
+    "copy_X": boolean,
+    "penalty_factor": lambda value, name: check_penalty_factor(value),
+    "dropout": lambda value, name: check_dropout(value),
+}
 
-class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
-                           DocLinkMixin, BaseEstimator):
+
+class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, LinearPredictMixin,
+                           RegressorMixin, DocLinkMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty.
 
     Minimises, over the coefficients ``w`` and the intercept ``b``,
@@ -233,36 +238,16 @@ class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
         return tags
 
     def _check_params(self):
-        check_option(self.penalty, "penalty", PENALTIES)
-        check_scalar_param(self.alpha, "alpha", kind=Real, low=0.0)
-        check_scalar_param(self.l1_ratio, "l1_ratio", kind=Real, low=0.0, high=1.0)
-        check_bool(self.fit_intercept, "fit_intercept")
-        check_option(self.solver, "solver", SOLVERS)
-        check_scalar_param(self.max_iter, "max_iter", kind=Integral, low=1)
-        check_scalar_param(self.tol, "tol", kind=Real, low=0.0)
-        check_bool(self.warm_start, "warm_start")
-        check_bool(self.positive, "positive")
-        check_bool(self.copy_X, "copy_X")
-        check_penalty_factor(self.penalty_factor)
-        check_dropout(self.dropout)
-        factor = self.penalty_factor
-        if (self.positive and self.penalty is not None and factor is not None
-                and not self.dropout and not _is_mapping(factor)
-                and np.any(np.asarray(factor, dtype=np.float64) == 0)):
-            raise ValueError(
-                "positive=True with penalty_factor zeros (unpenalised features) is "
-                "not supported: they are partialled out exactly, which cannot keep "
-                "them non-negative. Give them a small positive penalty_factor."
-            )
+        check_params(self, PARAMS)
 
-    def _factor(self, n_features, names):
-        """The penalty factors of this fit (float64 array or None)."""
-        return resolve_penalty_factor(self.penalty_factor, n_features, names)
+    def _spec(self, n_features, names):
+        """The :class:`~skreg._penalties.PenaltySpec` of this fit."""
+        factor = resolve_penalty_factor(self.penalty_factor, n_features, names)
+        return PenaltySpec.from_params(self.penalty, self.l1_ratio, self.positive,
+                                       factor, self.dropout)
 
-    def _penalty(self, problem, factor):
-        """The penalty of the objective on a prepared problem."""
-        return problem_penalty(problem, self.penalty, self.alpha, self.l1_ratio,
-                               self.positive, factor, self.dropout)
+    def _settings(self):
+        return FitSettings("RegularizedRegressor", self.tol, self.max_iter)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
@@ -315,15 +300,14 @@ class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
         Y = y[:, None] if single else y
         n_targets = Y.shape[1]
 
-        factor = self._factor(X.shape[1], getattr(self, "feature_names_in_", None))
-        penalty = planning_penalty(self.penalty, self.alpha, self.l1_ratio,
-                                   self.positive, factor, self.dropout, X.shape[1])
-        solver, form = plan(self.solver, penalty, X.shape, sp.issparse(X))
-        check_solver(solver, penalty, X.shape)
-        problem = prepare_problem(X, Y, sw, self.fit_intercept, form, self.copy_X)
-        penalty = self._penalty(problem, factor)
-        return self._solve(problem, penalty, solver, single, X.dtype,
-                           self._warm_coef(n_targets, X.shape[1]))
+        spec = self._spec(X.shape[1], getattr(self, "feature_names_in_", None))
+        fit_plan = plan(self.solver, spec, X.shape, sp.issparse(X), alpha=self.alpha)
+        problem = prepare_problem(X, Y, sw, self.fit_intercept, fit_plan.form,
+                                  self.copy_X)
+        penalty = spec.on(problem)(self.alpha)
+        return solve_to_attributes(problem, penalty, fit_plan, single, X.dtype,
+                                   self._settings(),
+                                   self._warm_coef(n_targets, X.shape[1]))
 
     def _warm_coef(self, n_targets, n_features):
         """The previous ``coef_`` as a start, with ``warm_start`` (else None)."""
@@ -332,29 +316,6 @@ class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
             if prev.shape == (n_targets, n_features):
                 return prev
         return None
-
-    def _solve(self, problem, penalty, solver, single, dtype, coef_init):
-        """Solve the prepared problem; return the fitted attributes.
-
-        Ctrl-C during an iterative solve keeps the iterate reached (with a
-        warning) when every target has one; otherwise the interrupt propagates
-        and the previous model stays.
-        """
-        try:
-            result = solve(problem, penalty, solver, self.tol, self.max_iter, coef_init)
-        except KeyboardInterrupt as exc:
-            result = getattr(exc, "skreg_result", None)
-            if result is None or not getattr(exc, "skreg_complete", False):
-                raise
-            warnings.warn(
-                f"RegularizedRegressor: fit interrupted by the user; the model is the "
-                f"last iterate (duality gap {np.max(result.gap):.3g}, not converged).",
-                UserWarning,
-                stacklevel=4,
-            )
-            result.converged_targets[:] = True      # said above, do not warn twice
-        return self._fitted_attributes(result, problem.X_mean, problem.y_mean, single,
-                                       dtype, solver)
 
     def _fit_statistics(self, stats, names, dtype, single):
         """``fit`` from the statistics of a Dask or Spark collection."""
@@ -373,57 +334,16 @@ class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
         ``names`` are the feature names (for a ``penalty_factor`` keyed by name).
         """
         problem = GramProblem.from_statistics(stats, dtype)
-        factor = self._factor(problem.shape[1], names)
-        penalty = self._penalty(problem, factor)
-        solver, _ = plan(self.solver, penalty, problem.shape, False, statistics=True)
-        check_solver(solver, penalty, problem.shape)
+        spec = self._spec(problem.shape[1], names)
+        fit_plan = plan(self.solver, spec, problem.shape, False, alpha=self.alpha,
+                        statistics=True)
         coef_init = None
-        if warm and solver != "cholesky":
+        if warm and fit_plan.solver != "cholesky":
             prev = np.atleast_2d(self.coef_).astype(np.float64)
             if prev.shape == (problem.n_targets, problem.shape[1]):
                 coef_init = prev
-        return self._solve(problem, penalty, solver, single, dtype, coef_init)
-
-    def _fitted_attributes(self, result, X_mean, y_mean, single, dtype, solver):
-        """The fitted attributes from a solver result (checked, not yet set)."""
-        n_targets = result.coef.shape[0]
-        coef = result.coef.astype(dtype, copy=False)
-        gap = np.array(result.gap, dtype=np.float64)
-        if self.fit_intercept:
-            exact = y_mean - coef.astype(np.float64) @ X_mean
-            intercept = exact.astype(dtype)
-            # F(w, b) = P(w) + (b - b*(w))^2 / 2: the rounding of the stored
-            # intercept adds to what the certificate of P bounds
-            gap += 0.5 * (intercept - exact) ** 2
-        else:
-            intercept = np.zeros(n_targets, dtype=dtype)
-        check_finite_model(coef, intercept)
-        if result.precision_limited:
-            warnings.warn(
-                f"RegularizedRegressor (solver={solver!r}) cannot reach tol={self.tol:g} "
-                "in float32 arithmetic: its duality gap, computed in float64 from a "
-                f"fresh residual, is {np.max(result.gap):.3g}, above tol * F(0). Fit "
-                "float64 data (X.astype(np.float64)) for this tolerance, or loosen "
-                "tol.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        elif not result.converged:
-            warnings.warn(
-                f"RegularizedRegressor (solver={solver!r}) did not converge: the "
-                f"duality gap {np.max(result.gap):.3g} is above tol * F(0) after "
-                f"{max(result.n_iter)} iterations (max_iter={self.max_iter}). Increase "
-                "max_iter, loosen tol, or scale the features.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        if single:
-            return dict(coef_=coef[0], intercept_=intercept[0],
-                        n_iter_=int(result.n_iter[0]), dual_gap_=float(gap[0]),
-                        solver_=solver)
-        return dict(coef_=coef, intercept_=intercept,
-                    n_iter_=[int(i) for i in result.n_iter], dual_gap_=gap,
-                    solver_=solver)
+        return solve_to_attributes(problem, spec.on(problem)(self.alpha), fit_plan,
+                                   single, dtype, self._settings(), coef_init)
 
     def _publish(self, fitted):
         """Set the fitted attributes together."""
@@ -488,64 +408,14 @@ class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, RegressorMixin,
                 check_size(n_features, n_targets)
         stream = None if first else (self._stats, self._stats_single,
                                      self._stats_dtype)
-        X, y, Y, sw, stats, single, dtype = stream_chunk(
-            self, X, y, sample_weight, stream, SufficientStatistics)
-        stats.update(X, Y, sw)
+        chunk = stream_chunk(self, X, y, sample_weight, stream, SufficientStatistics)
+        stats = chunk.stats.update(chunk.X, chunk.Y, chunk.sw)
         if stats.weight <= 0:
             raise ValueError("sample_weight must not be all zero: its sum must be "
                              "positive over the chunks seen so far.")
-        fitted = self._solve_statistics(stats, single, np.dtype(dtype),
+        fitted = self._solve_statistics(stats, chunk.single, np.dtype(chunk.dtype),
                                         warm=not first and hasattr(self, "coef_"),
                                         names=getattr(self, "feature_names_in_", None))
-        fitted.update(_stats=stats.state(), _stats_single=single, _stats_dtype=dtype)
+        fitted.update(_stats=stats.state(), _stats_single=chunk.single,
+                      _stats_dtype=chunk.dtype)
         return fitted
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            ``X @ coef_.T + intercept_``; a lazy dask array when ``X`` is a dask
-            array or DataFrame; for a Spark DataFrame, the DataFrame with a
-            ``"prediction"`` column (lazy).
-        """
-        return linear_predict(self, X)
-
-
-def check_finite_model(coef, intercept):
-    """Raise a ``ValueError`` rather than store a non-finite model.
-
-    Finite data whose sums or squares exceed the floating-point range (values
-    near ``np.finfo(dtype).max``) make the statistics infinite and the solution
-    NaN; the remedy is to scale the data.
-    """
-    if np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept)):
-        return
-    raise ValueError(
-        "The fit produced non-finite coefficients: the data overflow the "
-        "floating-point range (their sums or squares are infinite, although every "
-        "value is finite). Scale X and y (for example with StandardScaler, or by "
-        "dividing by a large constant) and fit again."
-    )
-
-
-def linear_predict(estimator, X):
-    """``X @ coef_.T + intercept_`` for a fitted linear estimator of this package.
-
-    Validates ``X`` against the fit; a dask ``X`` gives a lazy dask array.
-    """
-    check_is_fitted(estimator, "coef_")     # (a partial_fit may not have fitted yet)
-    if is_distributed(X):
-        return distributed_predict(estimator, X)
-    X = validate_data(
-        estimator, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-        reset=False,
-    )
-    coef = estimator.coef_.astype(X.dtype, copy=False)
-    return np.asarray(X @ coef.T) + estimator.intercept_

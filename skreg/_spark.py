@@ -1,8 +1,8 @@
 """Fitting from Spark DataFrames: statistics on the executors, the solve on the driver.
 
-Least squares needs only its sufficient statistics (:mod:`skreg._streaming`),
+Least squares needs only its sufficient statistics (:mod:`skreg._statistics`),
 and a K-fold cross-validation only those of each fold
-(:mod:`skreg._fold_stats`).  Each partition of the DataFrame is reduced to them
+(:mod:`skreg._statistics`).  Each partition of the DataFrame is reduced to them
 on the executors (``mapInArrow``, the Arrow form of ``mapPartitions``: the
 columns arrive as Arrow batches and become numpy arrays without a Python object
 per row), the per-partition results are merged with the same Chan update by a
@@ -23,8 +23,8 @@ import pickle
 import numpy as np
 
 from ._extensions import resolve_penalty_factor
-from ._fold_stats import FoldStatistics, check_fold_labels, check_fold_size
-from ._streaming import SufficientStatistics, check_size
+from ._statistics import FoldStatistics, check_fold_labels, check_fold_size
+from ._statistics import SufficientStatistics, check_size
 
 PREDICTION = "prediction"
 

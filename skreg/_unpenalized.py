@@ -54,10 +54,6 @@ def unpenalized_features(penalty, n_features):
     return free if free.size else None
 
 
-def _targets(problem):
-    return np.column_stack([problem.xty(k) for k in range(problem.n_targets)])
-
-
 class Elimination:
     """The problem with the coordinates ``free`` partialled out, and the way back.
 
@@ -98,7 +94,7 @@ class Elimination:
                     "use a dense X."
                 )
             G = problem.gram()
-        C = _targets(problem)
+        C = problem.xty_matrix()
         G_UU = G[np.ix_(U, U)]
         G_UP = G[np.ix_(U, P)]
         evals, V = np.linalg.eigh(G_UU)
@@ -186,20 +182,10 @@ def eliminate(problem, free):
     return cache[key]
 
 
-def check_positive(penalty, elimination):
-    """Unpenalised features under ``positive=True`` cannot be partialled out."""
-    if penalty.positive and elimination.rank > 0:
-        raise ValueError(
-            "positive=True with unpenalised features (penalty_factor 0, and no "
-            "dropout term on them) is not supported: they are partialled out "
-            "exactly, which cannot keep them non-negative. Give them a small "
-            "positive penalty_factor instead."
-        )
-
-
 def solve_eliminated(problem, penalty, solver, tol, max_iter, coef_init, start_ws,
                      solve):
-    """Solve ``problem`` with its unpenalised coordinates partialled out.
+    """Solve ``problem`` with its unpenalised coordinates partialled out, by
+    ``solver`` (the plan's ``reduced_solver``).
 
     Returns None when there are none (the caller solves as usual); otherwise the
     :class:`~skreg._solvers.SolverResult` of ``solve`` on the reduced problem,
@@ -211,10 +197,7 @@ def solve_eliminated(problem, penalty, solver, tol, max_iter, coef_init, start_w
     if free is None:
         return None
     elim = eliminate(problem, free)
-    check_positive(penalty, elim)
     reduced = elim.reduced
-    if solver == "cg" and reduced.form == "gram":
-        solver = "cholesky"       # the reduced problem of a sparse X has no rows
     init = None if coef_init is None else np.asarray(coef_init)[:, elim.kept]
     result = solve(reduced, penalty.restrict(elim.kept), solver, tol, max_iter, init,
                    start_ws)

@@ -141,3 +141,35 @@ def restore_on_error(estimator):
         state.clear()
         state.update(saved)
         raise
+
+
+# ------------------------------------------------- declarative parameter tables
+# An estimator's parameters are checked by one table, ``{name: check}``, where a
+# check is ``check(value, name)`` and raises a TypeError / ValueError naming the
+# parameter; :func:`check_params` runs the table.
+def real(low=None, high=None, *, low_inclusive=True, high_inclusive=True):
+    """A real number in the given range."""
+    return lambda value, name: check_scalar_param(
+        value, name, kind=Real, low=low, high=high, low_inclusive=low_inclusive,
+        high_inclusive=high_inclusive)
+
+
+def integer(low=None):
+    """An integer of at least ``low``."""
+    return lambda value, name: check_scalar_param(value, name, kind=Integral, low=low)
+
+
+def one_of(*choices):
+    """One of ``choices`` (None among them when allowed)."""
+    return lambda value, name: check_option(value, name, choices)
+
+
+def boolean(value, name):
+    """True or False."""
+    return check_bool(value, name)
+
+
+def check_params(estimator, table):
+    """Check every parameter of ``estimator`` named in ``table``."""
+    for name, check in table.items():
+        check(getattr(estimator, name), name)

@@ -30,7 +30,7 @@ def test_objective_is_the_exact_expectation_over_every_mask(p, q):
     # E_masks[ 1/(2S) sum_i s_i (y_i - (x_i * delta_i / (1 - q)).w - b)^2 ]
     # + alpha-term, the expectation computed by enumerating every mask of every row
     from skreg._datafit import prepare_problem
-    from skreg._extensions import problem_penalty
+    from skreg._penalties import PenaltySpec
 
     rng = np.random.RandomState(p)
     n = 5
@@ -47,7 +47,7 @@ def test_objective_is_the_exact_expectation_over_every_mask(p, q):
             pred = (X[i] * delta / (1 - q)) @ w + b
             expected += prob * s[i] * (y[i] - pred) ** 2 / (2 * S)
     problem = prepare_problem(X, y[:, None], s, True)
-    penalty = problem_penalty(problem, None, 0.0, 0.0, False, None, q)
+    penalty = PenaltySpec.from_params(None, dropout=q).on(problem)(0.0)
     data = float(s @ (y - X @ w - b) ** 2) / (2 * S)
     assert abs(data + penalty.value(w) - expected) <= 1e-12 * abs(expected)
 

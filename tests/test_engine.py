@@ -16,7 +16,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from skreg import RegularizedRegressor
 from skreg._datafit import prepare_problem
-from skreg._penalties import ElasticNetPenalty, make_penalty
+from skreg._penalties import ElasticNetPenalty, PenaltySpec
 from skreg import _kernels as K
 from skreg._solvers import _cd, solve
 
@@ -153,7 +153,7 @@ def test_every_solver_and_form_reaches_a_tight_gap(design, penalty, form):
                               form="gram" if form == "gram" else "rows")
     corr = np.abs(problem.xty(0)).max() / problem.n_weight
     for fraction in (1e-1, 1e-3):
-        pen = make_penalty(penalty, corr * fraction, 0.5)
+        pen = PenaltySpec.from_params(penalty, 0.5).at(corr * fraction)
         solvers = (["working_set"] if penalty != "l2" else ["cholesky", "working_set"])
         if penalty == "l2" and form != "gram":
             solvers.append("cg")
@@ -181,7 +181,7 @@ def test_outer_iterations_never_increase_the_objective(monkeypatch):
     monkeypatch.setattr(_cd._DenseState, "correlations", spy)
     for fraction in (1e-2, 1e-3):
         seen.clear()
-        pen = make_penalty("l1", corr * fraction, 1.0)
+        pen = PenaltySpec.from_params("l1").at(corr * fraction)
         _cd.solve_cd(problem, 0, pen, np.zeros(X.shape[1]), 1e-10 * problem.zero_objective(0),
                      100_000)
         assert len(seen) > 3

@@ -13,8 +13,8 @@ from sklearn.linear_model import ElasticNetCV, LassoCV
 from sklearn.model_selection import PredefinedSplit
 
 from skreg import HashKFold, RegularizedRegressorCV
-from skreg._fold_stats import FoldStatistics
-from skreg._streaming import SufficientStatistics
+from skreg._statistics import FoldStatistics
+from skreg._statistics import SufficientStatistics
 
 ATTRIBUTES = ("alphas_", "mse_path_", "alpha_", "l1_ratio_", "coef_", "intercept_")
 

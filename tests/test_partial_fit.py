@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from _objective import objective
 
 from skreg import RegularizedRegressor
-from skreg._streaming import SufficientStatistics
+from skreg._statistics import SufficientStatistics
 
 PENALTIES = [("l2", 0.0), ("l1", 1.0), ("elasticnet", 0.5), (None, 0.0)]
 

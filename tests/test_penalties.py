@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from skreg._penalties import ElasticNetPenalty, make_penalty
+from skreg._penalties import ElasticNetPenalty, PenaltySpec
 
 CASES = [(1.0, 1.0, False), (0.5, 0.3, False), (2.0, 0.0, False), (0.7, 0.6, True),
          (1.0, 1.0, True), (0.0, 0.0, False)]
@@ -31,8 +31,8 @@ def test_prox_minimises_its_definition(alpha, l1_ratio, positive):
 
 def test_prox_gives_exact_zeros_only_with_l1():
     z = np.array([-0.3, 0.2, 0.05])
-    assert np.all(make_penalty("l1", 1.0, 0.5).prox(z, 0.5) == 0.0)
-    assert np.all(make_penalty("l2", 1.0, 0.5).prox(z, 0.5) != 0.0)
+    assert np.all(PenaltySpec.from_params("l1", 0.5).at(1.0).prox(z, 0.5) == 0.0)
+    assert np.all(PenaltySpec.from_params("l2", 0.5).at(1.0).prox(z, 0.5) != 0.0)
 
 
 @pytest.mark.parametrize("alpha,l1_ratio,positive", [c for c in CASES if c[1] < 1
@@ -62,7 +62,7 @@ def test_subdiff_distance_is_zero_exactly_at_prox_fixed_points(alpha, l1_ratio, 
 
 def test_value_matches_spec_formula():
     w = np.array([1.0, -2.0, 0.5])
-    pen = make_penalty("elasticnet", 0.3, 0.25)
+    pen = PenaltySpec.from_params("elasticnet", 0.25).at(0.3)
     expected = 0.3 * (0.25 * 3.5 + 0.75 / 2 * (1 + 4 + 0.25))
     assert pen.value(w) == pytest.approx(expected)
-    assert make_penalty(None, 5.0, 0.5).value(w) == 0.0
+    assert PenaltySpec.from_params(None, 0.5).at(5.0).value(w) == 0.0

@@ -107,13 +107,13 @@ def test_factors_multi_output_and_float32():
 
 def test_alpha_max_with_factors_and_unpenalised_features():
     from skreg._datafit import prepare_problem
-    from skreg._penalties import alpha_max, make_penalty
+    from skreg._penalties import PenaltySpec, alpha_max
     from skreg._unpenalized import eliminate, unpenalized_features
 
     X, y, sw = _data()
     f = _factors_with_zeros(X.shape[1])
     problem = prepare_problem(X, y[:, None], sw, True)
-    free = unpenalized_features(make_penalty("l1", 1.0, 1.0, factor=f), X.shape[1])
+    free = unpenalized_features(PenaltySpec.from_params("l1", factor=f).at(1.0), X.shape[1])
     elim = eliminate(problem, free)
     top = alpha_max(elim.reduced.xty(0), problem.n_weight, 1.0, factor=f[elim.kept])
     above = RegularizedRegressor("l1", top * (1 + 1e-9), penalty_factor=f,

@@ -329,7 +329,7 @@ def test_gram_path_equals_row_path(sparse, offset):
     rows at a time; sparse: uncentred product and rank-one correction); both forms
     give one optimum."""
     from skreg._datafit import prepare_problem
-    from skreg._penalties import make_penalty
+    from skreg._penalties import PenaltySpec
     from skreg._solvers import solve
 
     rng = np.random.RandomState(0)
@@ -339,7 +339,7 @@ def test_gram_path_equals_row_path(sparse, offset):
     Xin = sp.csr_matrix(X) if sparse else X
     Y = y[:, None]
     for penalty in ("l1", "elasticnet", "l2"):
-        pen = make_penalty(penalty, 0.05, 0.5)
+        pen = PenaltySpec.from_params(penalty, 0.5).at(0.05)
         solver = "cholesky" if penalty == "l2" else "working_set"
         rows = prepare_problem(Xin, Y, sw, True, form="rows")
         gram = prepare_problem(Xin, Y, sw, True, form="gram")

@@ -29,8 +29,6 @@ from ._prox_grad import solve_prox_grad
 from .._unpenalized import solve_eliminated
 
 SOLVERS = ("auto", "cholesky", "cg", "working_set", "gd")
-FORMS = {"cholesky": ("rows", "gram"), "cg": ("rows",), "working_set": ("rows", "gram"),
-         "gd": ("rows", "gram")}
 _SMOOTH_ONLY = ("cholesky", "cg")
 # A dense Gram or kernel matrix above this size is not worth forming from a sparse X.
 MAX_DIRECT_SPARSE = 2000
@@ -71,10 +69,25 @@ class SolverResult:
         return bool(np.all(self.converged_targets))
 
 
-def check_solver(solver, penalty, shape):
+@dataclass(frozen=True)
+class Plan:
+    """The solver and the problem form of a fit, decided once by :func:`plan`.
+
+    ``reduced_solver`` solves the problem left when unpenalised features are
+    partialled out (:mod:`skreg._unpenalized`): that of a sparse design is held
+    in the Gram form, which conjugate gradients cannot use, so it is the closed
+    form there.
+    """
+
+    solver: str
+    form: str
+    reduced_solver: str
+
+
+def _check_solver(solver, spec, alpha, shape):
     """Raise a ``ValueError`` naming the problem when ``solver`` cannot do the job."""
-    if solver in _SMOOTH_ONLY and not penalty.is_smooth:
-        what = ("positive=True" if not penalty.has_l1
+    if solver in _SMOOTH_ONLY and not spec.is_smooth(alpha):
+        what = ("positive=True" if not spec.has_l1(alpha)
                 else "an L1 term (penalty='l1' or 'elasticnet')")
         raise ValueError(
             f"solver={solver!r} handles only penalty='l2' or None without constraints, "
@@ -89,18 +102,19 @@ def check_solver(solver, penalty, shape):
             )
 
 
-def plan(solver, penalty, shape, sparse, n_fits=1, statistics=False):
+def plan(solver, spec, shape, sparse, *, alpha=1.0, n_fits=1, statistics=False):
     """The ``solver="auto"`` rule and the problem form, in one place.
 
-    Solver:
+    ``spec`` (:class:`~skreg._penalties.PenaltySpec`) at ``alpha`` says whether
+    the objective is smooth.  Solver:
 
     * L2 or no penalty, no constraint: the closed form, except for a sparse ``X``
       whose smaller dimension exceeds 2000, where conjugate gradients avoid a
       large dense matrix.
     * Anything with an L1 term or ``positive=True``: coordinate descent on
       working sets.
-    * From sufficient statistics (``partial_fit``, Dask) there are no rows:
-      conjugate gradients become the closed form.
+    * From sufficient statistics (``partial_fit``, Dask, Spark) there are no
+      rows: conjugate gradients become the closed form.
 
     Form (:func:`skreg._datafit.prepare_problem`):
 
@@ -112,16 +126,19 @@ def plan(solver, penalty, shape, sparse, n_fits=1, statistics=False):
       features); a sparse design keeps its rows unless ``p`` is small;
     * conjugate gradients need the rows.
 
-    Returns ``(solver, form)``.
+    A named ``solver`` that cannot solve the problem is a ``ValueError``.
+    Returns a :class:`Plan`.
     """
     n, p = shape
     if solver == "auto":
-        if penalty.is_smooth:
+        if spec.is_smooth(alpha):
             solver = "cg" if sparse and min(shape) > MAX_DIRECT_SPARSE else "cholesky"
         else:
             solver = "working_set"
+    _check_solver(solver, spec, alpha, shape)
     if statistics:
-        return ("cholesky" if solver == "cg" else solver), "gram"
+        solver = "cholesky" if solver == "cg" else solver
+        return Plan(solver, "gram", solver)
     if solver == "cholesky":
         form = "gram" if p <= n else "rows"
     elif solver == "cg":
@@ -130,24 +147,29 @@ def plan(solver, penalty, shape, sparse, n_fits=1, statistics=False):
         tall = n >= (p if n_fits > 1 else 4 * p)
         small = p <= (_MAX_GRAM_FEATURES if not sparse else MAX_DIRECT_SPARSE)
         form = "gram" if tall and small else "rows"
-    return solver, form
+    return Plan(solver, form, "cholesky" if solver == "cg" and sparse else solver)
 
 
-def solve(problem, penalty, solver, tol, max_iter, coef_init=None, start_ws=None):
-    """Minimise ``P`` for each target of ``problem`` with the named solver.
+def solve(problem, penalty, plan, tol, max_iter, coef_init=None, start_ws=None):
+    """Minimise ``P`` for each target of ``problem`` as ``plan`` says.
 
-    ``tol`` is relative: the certified duality gap must reach ``tol * P(0)``.
-    ``start_ws`` (one per target) seeds coordinate descent's working sets.
-    A ``KeyboardInterrupt`` during an iterative solve is re-raised with the
-    iterates so far attached (``exc.skreg_result``, a :class:`SolverResult`).
-    Coordinates without any penalty (penalty factors of zero) are partialled
-    out first (:mod:`skreg._unpenalized`), so every solver and its certificate
-    see a problem whose coordinates are all penalised.
+    ``plan`` is a :class:`Plan` (or a solver's name, for a problem without
+    unpenalised features).  ``tol`` is relative: the certified duality gap must
+    reach ``tol * P(0)``.  ``start_ws`` (one per target) seeds coordinate
+    descent's working sets.  A ``KeyboardInterrupt`` during an iterative solve
+    is re-raised with the iterates so far attached (``exc.skreg_result``, a
+    :class:`SolverResult`).  Coordinates without any penalty (penalty factors
+    of zero) are partialled out first (:mod:`skreg._unpenalized`), so every
+    solver and its certificate see a problem whose coordinates are all
+    penalised; that problem is solved by ``plan.reduced_solver``.
     """
-    eliminated = solve_eliminated(problem, penalty, solver, tol, max_iter, coef_init,
-                                  start_ws, solve)
+    if isinstance(plan, str):
+        plan = Plan(plan, problem.form, plan)
+    eliminated = solve_eliminated(problem, penalty, plan.reduced_solver, tol, max_iter,
+                                  coef_init, start_ws, solve)
     if eliminated is not None:
         return eliminated
+    solver = plan.solver
     n_targets, p = problem.n_targets, problem.shape[1]
     out_dtype = problem.out_dtype
     if solver == "cholesky":

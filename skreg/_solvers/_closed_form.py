@@ -30,6 +30,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from .._datafit import RowsProblem, rank_cutoff
+from .._unpenalized import eliminate, unpenalized_features
 
 
 def _ridge_solve(M, d, B, cutoff):
@@ -121,3 +122,92 @@ def scaled_columns(problem, scale):
     return RowsProblem(Xs, problem.Yt, problem.sqrt_sw, problem.n_weight,
                                 problem.X_mean * scale, problem.y_mean, offset,
                                 out_dtype=problem.out_dtype)
+
+
+# ------------------------------------------------- every alpha of an L2 path
+def l2_spectrum(problem):
+    """Eigendecomposition behind every L2 solution of ``problem``.
+
+    Returns ``(evals, basis, proj)`` such that the L2 solution at ``alpha`` is
+    ``basis @ (proj / (evals + alpha * S)[:, None])`` (shape
+    ``(n_features, n_targets)``):
+
+    * from the Gram matrix: ``Xt^T Xt = V diag(evals) V^T``, ``basis = V``,
+      ``proj = V^T Xt^T Yt``;
+    * from the kernel matrix (``p > n``): ``Xt Xt^T = U diag(evals) U^T``,
+      ``basis = Xt^T U``, ``proj = U^T Yt``.
+
+    Computed in float64 whatever the data's dtype.
+    """
+    n, p = problem.shape
+    if problem.form == "gram" or p <= n:
+        evals, V = np.linalg.eigh(problem.gram())
+        return np.maximum(evals, 0.0), V, V.T @ problem.xty_matrix()
+    f64 = problem.as_float64()
+    evals, U = np.linalg.eigh(f64.kernel())
+    return np.maximum(evals, 0.0), f64.rmatmat(U), U.T @ f64.Yt
+
+
+def l2_coefs(spectrum, alphas, n_weight):
+    """L2 solutions for every alpha: array of shape (n_alphas, n_targets, p).
+
+    At ``alpha = 0`` (least squares; a dropout rate of 0) the eigenvalues below
+    ``1e-12`` of the largest are left out: the minimum-norm solution.
+    """
+    evals, basis, proj = spectrum
+    out = np.empty((len(alphas), proj.shape[1], basis.shape[0]))
+    floor = 1e-12 * float(evals.max(initial=0.0))
+    for i, alpha in enumerate(alphas):
+        denom = evals + alpha * n_weight
+        inv = np.where(denom > floor, 1.0 / np.where(denom > floor, denom, 1.0), 0.0)
+        out[i] = (basis @ (proj * inv[:, None])).T
+    return out
+
+
+def closed_form_path(problem, penalty_of, alphas):
+    """L2 solutions of ``problem`` for every alpha, shape (n_alphas, n_targets, p),
+    float64: one eigendecomposition for the whole grid when the L2 weight is the
+    same for every feature, else :func:`weighted_l2_coefs`."""
+    if np.ndim(penalty_of(1.0).l2) > 0:
+        return weighted_l2_coefs(problem, penalty_of, alphas)
+    return l2_coefs(l2_spectrum(problem), alphas, problem.n_weight)
+
+
+def weighted_l2_coefs(problem, penalty_of, alphas):
+    """L2 solutions with per-feature weights ``alpha f_j + delta_j`` for every alpha.
+
+    ``penalty_of(alpha)`` gives the penalty (factors ``f``, a ridge ``delta``
+    such as the dropout term).  Unpenalised features are partialled out
+    (:mod:`skreg._unpenalized`).  With every remaining ``f_j > 0`` one
+    eigendecomposition gives the whole grid: ``M = F^{-1/2} (G + S diag(delta))
+    F^{-1/2} = V diag(e) V^T`` and ``w(alpha) = F^{-1/2} V (e + alpha S)^{-1}
+    V^T F^{-1/2} c`` (for a wide rows problem without ``delta``, the kernel of
+    the columns scaled by ``F^{-1/2}``).  Otherwise one closed form per alpha.
+    """
+    p = problem.shape[1]
+    ridge = penalty_of(0.0).weights(p)[1]
+    factor = penalty_of(1.0).weights(p)[1] - ridge
+    free = unpenalized_features(penalty_of(1.0), p)
+    elim = None if free is None else eliminate(problem, free)
+    red = problem if elim is None else elim.reduced
+    kept = np.arange(p) if elim is None else elim.kept
+    f, delta = factor[kept], ridge[kept]
+    n, q = red.shape
+    S = red.n_weight
+    if np.all(f > 0) and (red.form == "gram" or q <= n or not np.any(delta)):
+        scale = 1.0 / np.sqrt(f)
+        if red.form == "gram" or q <= n:
+            M = red.gram()
+            M.flat[:: q + 1] += S * delta
+            M = scale[:, None] * M * scale[None, :]
+            evals, V = np.linalg.eigh(M)
+            spectrum = (np.maximum(evals, 0.0), scale[:, None] * V,
+                        V.T @ (scale[:, None] * red.xty_matrix()))
+        else:
+            evals, basis, proj = l2_spectrum(scaled_columns(red.as_float64(), scale))
+            spectrum = (evals, scale[:, None] * basis, proj)
+        coefs = l2_coefs(spectrum, alphas, S)
+    else:
+        coefs = np.array([solve_closed_form(red, penalty_of(a).restrict(kept))
+                          for a in alphas])
+    return coefs if elim is None else elim.expand(coefs, np.float64)

@@ -1,4 +1,4 @@
-"""Sufficient statistics of weighted least squares, accumulated chunk by chunk.
+"""Sufficient statistics of weighted least squares, chunk by chunk and fold by fold.
 
 The objective of :class:`skreg.RegularizedRegressor` depends on the data only
 through the weight sum ``S``, the weighted means ``mu`` and ``ybar``, and the
@@ -16,15 +16,21 @@ and LeVeque (the difference of the two means enters as a rank-one term), so no
 large uncentred sum is ever formed and subtracted.  Memory is O(p^2),
 independent of the number of rows; the problem is then solved from them exactly
 as :class:`~skreg._datafit.GramProblem` (what ``fit`` uses for tall data).
+
+With a fold label per row, one pass keeps one :class:`SufficientStatistics` per
+label (:class:`FoldStatistics`).  Their merge is the statistics of all the rows;
+the training statistics of fold ``k`` are the total with fold ``k`` removed
+(:meth:`SufficientStatistics.downdate`), and the held-out squared error of any
+model on fold ``k`` is a quadratic form in fold ``k``'s statistics
+(:meth:`SufficientStatistics.squared_error`).  Label ``-1`` marks rows that are
+never in a test fold (always training), as in
+:class:`~sklearn.model_selection.PredefinedSplit`.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
-from sklearn.utils.validation import validate_data
-
 from ._kernels import reference_means
-from ._validation import check_sample_weight
 
 # Refuse to keep more than this many float64 entries (8 GB).
 MAX_ENTRIES = 1_000_000_000
@@ -292,37 +298,120 @@ class SufficientStatistics:
         return np.maximum(sse, 0.0)
 
 
-def stream_chunk(estimator, X, y, sample_weight, stream, kind):
-    """Validate a ``partial_fit`` chunk against the stream it continues.
+# ------------------------------------------------------------ one per fold
+NEVER_TESTED = -1
 
-    ``stream`` is None for the first chunk, else ``(state, single, dtype)`` as
-    kept by the estimator; ``kind`` the statistics class (``state`` is its
-    :meth:`state`).  Returns ``(X, y, Y, sw, stats, single, dtype)``: the
-    validated chunk (``Y`` 2-D, ``sw`` float64) and the stream's statistics so
-    far (new and empty for the first chunk).  A ``ValueError`` when the chunk's
-    targets or ``fit_intercept`` differ from the stream's.
+
+def check_fold_size(n_features, n_targets, n_folds):
+    """Raise a ``ValueError`` saying how much memory the fold statistics need.
+
+    ``n_folds`` statistics of ``p x p`` are kept, plus the total and one
+    training set at a time.
     """
-    first = stream is None
-    X, y = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
-                         dtype=[np.float64, np.float32], multi_output=True,
-                         y_numeric=True, reset=first)
-    Y = y[:, None] if y.ndim == 1 else y
-    sw = check_sample_weight(sample_weight, X.shape[0], np.float64) \
-        if sample_weight is not None else np.ones(X.shape[0])
-    if first:
-        stats = kind(X.shape[1], Y.shape[1], estimator.fit_intercept)
-        return X, y, Y, sw, stats, y.ndim == 1, X.dtype.name
-    state, single, dtype = stream
-    stats = kind.from_state(state)
-    if Y.shape[1] != stats.n_targets or (y.ndim == 1) != single:
+    entries = (n_folds + 2) * n_features * (n_features + n_targets)
+    if entries > MAX_ENTRIES:
         raise ValueError(
-            f"y has {Y.shape[1]} target(s) but earlier chunks had "
-            f"{stats.n_targets}; every chunk must have the same targets."
+            f"cross-validation from fold statistics keeps {n_folds + 2} matrices of "
+            f"{n_features} x {n_features} (one per fold, the total and a training "
+            f"set), which need {entries * 8 / 1e9:.1f} GB of memory on the driver "
+            "(and one set per partition on the workers). Reduce the number of "
+            f"features or of folds (the limit is {MAX_ENTRIES * 8 / 1e9:.0f} GB)."
         )
-    if stats.fit_intercept != estimator.fit_intercept:
-        raise ValueError(
-            "fit_intercept changed between calls to partial_fit; the "
-            "statistics were accumulated with "
-            f"fit_intercept={stats.fit_intercept}."
-        )
-    return X, y, Y, sw, stats, single, dtype
+
+
+def check_fold_labels(labels, n_samples):
+    """Fold labels as a 1-D int64 array; a ``ValueError`` names what is wrong."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != n_samples:
+        raise ValueError(f"folds must be 1-D with one label per row ({n_samples}), "
+                         f"got shape {labels.shape}.")
+    if labels.size and not np.issubdtype(labels.dtype, np.integer):
+        as_int = labels.astype(np.int64) if np.issubdtype(labels.dtype, np.number) \
+            else None
+        if as_int is None or not np.array_equal(as_int, labels):
+            raise ValueError("fold labels must be integers (-1: never in a test "
+                             f"fold), got values of dtype {labels.dtype}.")
+        labels = as_int
+    labels = labels.astype(np.int64, copy=False)
+    if labels.size and labels.min() < NEVER_TESTED:
+        raise ValueError("fold labels must be >= 0, or -1 for rows that are never "
+                         f"in a test fold; got {labels.min()}.")
+    return labels
+
+
+class FoldStatistics:
+    """One :class:`SufficientStatistics` per fold label.
+
+    Parameters
+    ----------
+    n_features, n_targets : int
+        Shape of the problem.
+    fit_intercept : bool
+        Centred moments (with an intercept) or raw ones.
+    """
+
+    def __init__(self, n_features, n_targets, fit_intercept):
+        check_size(n_features, n_targets)
+        self.n_features, self.n_targets = n_features, n_targets
+        self.fit_intercept = fit_intercept
+        self.folds = {}
+
+    @classmethod
+    def from_chunk(cls, X, Y, sw, labels, fit_intercept):
+        """The statistics of a chunk, split by its rows' fold ``labels``."""
+        Y = np.asarray(Y, dtype=np.float64)
+        Y = Y.reshape(Y.shape[0], -1)
+        out = cls(X.shape[1], Y.shape[1], fit_intercept)
+        labels = np.asarray(labels)
+        if labels.size == 0:
+            return out
+        order = np.argsort(labels, kind="stable")
+        bounds = np.flatnonzero(np.diff(labels[order])) + 1
+        for rows in np.split(order, bounds):
+            out.folds[int(labels[rows[0]])] = SufficientStatistics.from_chunk(
+                X[rows], Y[rows], np.asarray(sw)[rows], fit_intercept)
+        return out
+
+    def merge(self, other):
+        """Add the (disjoint) rows of ``other``, fold by fold; return self."""
+        for label, stats in other.folds.items():
+            if label in self.folds:
+                self.folds[label].merge(stats)
+            else:
+                self.folds[label] = stats.copy()
+        return self
+
+    def update(self, X, Y, sw, labels):
+        """Merge a chunk with its rows' fold labels; return self."""
+        return self.merge(FoldStatistics.from_chunk(X, Y, sw, labels, self.fit_intercept))
+
+    @property
+    def test_labels(self):
+        """The fold labels that have a test set (sorted, ``-1`` excluded)."""
+        return sorted(k for k in self.folds if k != NEVER_TESTED)
+
+    def total(self):
+        """The statistics of every row (a new object)."""
+        out = SufficientStatistics(self.n_features, self.n_targets, self.fit_intercept)
+        for label in sorted(self.folds):
+            out.merge(self.folds[label])
+        return out
+
+    def training(self, label, total=None):
+        """The statistics of every row outside fold ``label`` (a new object)."""
+        base = self.total() if total is None else total.copy()
+        return base.downdate(self.folds[label])
+
+    def state(self):
+        """Plain dicts (for pickling and skops), one per fold label."""
+        return {"n_features": self.n_features, "n_targets": self.n_targets,
+                "fit_intercept": self.fit_intercept,
+                "folds": {k: s.state() for k, s in self.folds.items()}}
+
+    @classmethod
+    def from_state(cls, state):
+        """Statistics from :meth:`state` (copies)."""
+        out = cls(state["n_features"], state["n_targets"], state["fit_intercept"])
+        out.folds = {int(k): SufficientStatistics.from_state(s)
+                     for k, s in state["folds"].items()}
+        return out

@@ -1,0 +1,139 @@
+"""The two fold sources of the cross-validation engine (:mod:`skreg._cv_engine`).
+
+* :class:`RowsFolds`: the rows in memory and the splitter's ``(train, test)``
+  index pairs; each fold's training rows are prepared for a path, and its test
+  rows are scored with any scikit-learn regression scorer (or the weighted
+  mean squared error).
+* :class:`StatisticsFolds`: the sufficient statistics of every fold
+  (:class:`~skreg._statistics.FoldStatistics`, from one pass over data seen
+  once: Dask, Spark, ``partial_fit``).  Fold ``k``'s training problem is the
+  Gram form of the total with fold ``k`` removed (a downdate), and its held-out
+  mean squared error is a quadratic form in fold ``k``'s statistics, so the
+  result equals the in-memory source with ``cv=PredefinedSplit(labels)`` on the
+  same rows, up to rounding.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from ._datafit import GramProblem, prepare_problem
+from ._path import grid_inputs, prepare_path_problem, weighted_xty
+from ._solvers import plan
+
+
+class _Predictions(RegressorMixin, BaseEstimator):
+    """Stands in for a regressor whose predictions are already known.
+
+    ``scorer(_Predictions(), y_pred, y_true)`` scores precomputed predictions with
+    any scikit-learn regression scorer that calls ``predict``.
+    """
+
+    def predict(self, X):
+        return X
+
+
+def score_predictions(pred, Y, sw, scorer, single):
+    """One score per alpha of ``pred`` (n_samples, n_alphas, n_targets): the
+    weighted MSE (averaged over targets) or the scorer's."""
+    if scorer is None:
+        err = (pred - Y[:, None, :]) ** 2
+        return np.einsum("i,iak->a", sw, err) / (sw.sum() * Y.shape[1])
+    ys = Y[:, 0] if single else Y
+    return np.array([scorer(_Predictions(), pred[:, a, 0] if single else pred[:, a],
+                            ys, sample_weight=sw) for a in range(pred.shape[1])])
+
+
+class RowsFolds:
+    """The rows in memory, split by ``folds`` (``(train, test)`` index pairs).
+
+    ``X`` (dense or CSR), ``Y`` 2-D and ``sw`` in the data's dtype; ``scorer``
+    a scikit-learn scorer or None (weighted mean squared error).
+    """
+
+    def __init__(self, X, Y, sw, fit_intercept, splits, scorer, single):
+        self.X, self.Y, self.sw = X, Y, sw
+        self.fit_intercept = fit_intercept
+        self.splits = list(splits)
+        self.folds = list(range(len(self.splits)))
+        self.scorer, self.single = scorer, single
+        self.higher_is_better = scorer is not None
+        self.n_targets, self.dtype = Y.shape[1], X.dtype
+        self._float64 = None
+
+    def __getstate__(self):
+        # (joblib's workers need the rows, not the float64 copy behind the grid)
+        return dict(self.__dict__, _float64=None)
+
+    def training_problem(self, fold, spec, n_fits):
+        train = self.splits[fold][0]
+        return prepare_path_problem(self.X[train], self.Y[train], self.sw[train],
+                                    self.fit_intercept, spec, n_fits)
+
+    def held_out_score(self, fold, coefs, problem):
+        """Predictions for every alpha at once, ``(n_test, n_alphas * n_targets)``,
+        then one score per alpha."""
+        test = self.splits[fold][1]
+        n_alphas, n_targets, p = coefs.shape
+        W = coefs.reshape(n_alphas * n_targets, p).T
+        pred = np.asarray(self.X[test] @ W).reshape(len(test), n_alphas, n_targets)
+        pred += (problem.y_mean[None, :] - coefs @ problem.X_mean)[None, :, :]
+        return score_predictions(pred, self.Y[test], self.sw[test], self.scorer,
+                                 self.single)
+
+    def grid_inputs(self, spec, rates):
+        """Without factors, an L1 grid needs only the correlations, one product
+        of ``X``; otherwise all the rows are prepared in float64."""
+        S = float(self.sw.sum(dtype=np.float64))
+        if spec.rho > 0 and spec.factor is None:
+            return (weighted_xty(self.X, self.Y, self.sw, self.fit_intercept), None,
+                    None), S
+        if self._float64 is None:
+            X64 = self.X.astype(np.float64) if self.X.dtype != np.float64 else self.X
+            self._float64, _ = prepare_path_problem(
+                X64, np.asarray(self.Y, np.float64), np.asarray(self.sw, np.float64),
+                self.fit_intercept, spec.but(rho=1.0, positive=False), 2)
+        return grid_inputs(self._float64, spec, rates), S
+
+    def full_problem(self, spec, alpha, n_fits):
+        fit_plan = plan("auto", spec, self.X.shape, sp.issparse(self.X), alpha=alpha,
+                        n_fits=n_fits)
+        return prepare_problem(self.X, self.Y, self.sw, self.fit_intercept,
+                               fit_plan.form), fit_plan
+
+
+class StatisticsFolds:
+    """The statistics of every fold (:class:`~skreg._statistics.FoldStatistics`)."""
+
+    higher_is_better = False
+
+    def __init__(self, fold_stats, single, dtype):
+        self.fold_stats = fold_stats
+        self.total = fold_stats.total()
+        self.folds = fold_stats.test_labels
+        self.single, self.dtype = single, np.dtype(dtype)
+        self.n_targets = fold_stats.n_targets
+        self._float64 = None
+
+    def training_problem(self, fold, spec, n_fits):
+        train = self.total.copy().downdate(self.fold_stats.folds[fold])
+        problem = GramProblem.from_statistics(train, self.dtype)
+        return problem, plan("auto", spec, problem.shape, False, n_fits=n_fits,
+                             statistics=True)
+
+    def held_out_score(self, fold, coefs, problem):
+        """The weighted MSE of every alpha on ``fold`` (averaged over targets)."""
+        stats = self.fold_stats.folds[fold]
+        intercepts = problem.y_mean - coefs.astype(np.float64) @ problem.X_mean
+        sse = stats.squared_error(coefs, intercepts)          # (n_alphas, n_targets)
+        return sse.mean(axis=1) / stats.weight
+
+    def grid_inputs(self, spec, rates):
+        if self._float64 is None:
+            self._float64 = GramProblem.from_statistics(self.total, np.float64)
+        return grid_inputs(self._float64, spec, rates), self.total.weight
+
+    def full_problem(self, spec, alpha, n_fits):
+        problem = GramProblem.from_statistics(self.total, self.dtype)
+        return problem, plan("auto", spec, problem.shape, False, alpha=alpha,
+                             n_fits=n_fits, statistics=True)
