@@ -61,8 +61,16 @@ class InMemoryScoreMixin:
         return super().score(X, y, sample_weight=sample_weight)
 
 
-class LinearPredictMixin:
-    """``predict`` of a fitted linear model (``coef_``, ``intercept_``)."""
+class LinearRegressorMixin:
+    """What the linear regressors share: their tags (sparse input, one or several
+    targets) and ``predict`` of the fitted model (``coef_``, ``intercept_``)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
 
     def predict(self, X):
         """Predict with the fitted linear model.

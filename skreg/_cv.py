@@ -20,7 +20,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import validate_data
 
-from ._base import DocLinkMixin, InMemoryScoreMixin, LinearPredictMixin
+from ._base import DocLinkMixin, InMemoryScoreMixin, LinearRegressorMixin
 from ._cv_engine import Search, cross_validate
 from ._cv_sources import RowsFolds
 from ._distributed import check_in_memory, is_distributed
@@ -69,7 +69,7 @@ PARAMS = {
 }
 
 
-class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearPredictMixin,
+class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearRegressorMixin,
                              RegressorMixin, DocLinkMixin, BaseEstimator):
     r"""RegularizedRegressor with ``alpha``, ``l1_ratio`` (and the dropout rate) picked by cross-validation.
 
@@ -251,13 +251,6 @@ class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearPredict
         self.penalty_factor = penalty_factor
         self.dropout = dropout
         self.dropouts = dropouts
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
 
     def _check_params(self):
         check_params(self, PARAMS)

@@ -55,6 +55,7 @@ Both implement one protocol, the only thing the solvers use:
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ._kernels import (
     center_columns,
@@ -206,8 +207,6 @@ def top_eigenvalue(apply, size):
     Lanczos (``scipy.sparse.linalg.eigsh``) with a fixed start vector, so the
     result is deterministic; the one eigenvalue helper of the package.
     """
-    from scipy.sparse.linalg import LinearOperator, eigsh
-
     if size == 0:
         return 0.0
     op = LinearOperator((size, size), matvec=apply, dtype=np.float64)

@@ -40,7 +40,14 @@ from ._nn._network import Layout, finite_forward, forward, init_params
 from ._nn._optimizers import make_optimizer
 from ._nn._training import Trainer
 from ._penalties import PenaltySpec
-from ._validation import check_bool, check_option, check_scalar_param
+from ._validation import (
+    boolean,
+    check_params,
+    check_scalar_param,
+    integer,
+    one_of,
+    real,
+)
 
 ACTIVATION_NAMES = ("relu", "tanh", "logistic", "identity")
 SOLVER_NAMES = ("lbfgs", "adam", "sgd")
@@ -89,6 +96,50 @@ def _check_n_iter_no_change(value):
     ):
         return
     check_scalar_param(value, "n_iter_no_change", kind=Integral, low=1)
+
+
+def _check_batch_size(value, name):
+    if not (isinstance(value, str) and value == "auto"):
+        check_scalar_param(value, name, kind=Integral, low=1)
+
+
+def _check_verbose(value, name):
+    if not isinstance(value, (bool, Integral, np.integer)):
+        raise TypeError(
+            f"Parameter {name!r} must be True, False or an int, got {value!r}."
+        )
+
+
+# The parameters of both networks and what each must be (hidden_layer_sizes and
+# the rules that tie several together are checked in ``_check_params``).
+PARAMS = {
+    "activation": one_of(*ACTIVATION_NAMES),
+    "solver": one_of(*SOLVER_NAMES),
+    "alpha": real(0.0),
+    "batch_size": _check_batch_size,
+    "learning_rate": one_of(*LEARNING_RATES),
+    "learning_rate_init": real(0.0, low_inclusive=False),
+    "power_t": real(0.0),
+    "max_iter": integer(1),
+    "shuffle": boolean,
+    "tol": real(0.0),
+    "verbose": _check_verbose,
+    "warm_start": boolean,
+    "momentum": real(0.0, 1.0),
+    "nesterovs_momentum": boolean,
+    "early_stopping": boolean,
+    "validation_fraction": real(0.0, 1.0, low_inclusive=False, high_inclusive=False),
+    "beta_1": real(0.0, 1.0, high_inclusive=False),
+    "beta_2": real(0.0, 1.0, high_inclusive=False),
+    "epsilon": real(0.0, low_inclusive=False),
+    "n_iter_no_change": lambda value, name: _check_n_iter_no_change(value),
+    "max_fun": integer(1),
+    "dropout": real(0.0, 1.0, high_inclusive=False),
+    "input_dropout": real(0.0, 1.0, high_inclusive=False),
+    "l1_ratio": real(0.0, 1.0),
+    "max_norm": lambda value, name: check_scalar_param(
+        value, name, low=0.0, low_inclusive=False, allow_none=True),
+}
 
 
 class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
@@ -178,43 +229,8 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
     # ------------------------------------------------------------------ checks
     def _check_params(self, incremental):
         """Validate every hyper-parameter; return the hidden layer sizes."""
+        check_params(self, PARAMS)
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        check_option(self.activation, "activation", ACTIVATION_NAMES)
-        check_option(self.solver, "solver", SOLVER_NAMES)
-        check_scalar_param(self.alpha, "alpha", low=0.0)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            check_scalar_param(self.batch_size, "batch_size", kind=Integral, low=1)
-        check_option(self.learning_rate, "learning_rate", LEARNING_RATES)
-        check_scalar_param(self.learning_rate_init, "learning_rate_init", low=0.0,
-                           low_inclusive=False)
-        check_scalar_param(self.power_t, "power_t", low=0.0)
-        check_scalar_param(self.max_iter, "max_iter", kind=Integral, low=1)
-        check_bool(self.shuffle, "shuffle")
-        check_scalar_param(self.tol, "tol", low=0.0)
-        if not isinstance(self.verbose, (bool, Integral, np.integer)):
-            raise TypeError(
-                f"Parameter 'verbose' must be True, False or an int, got "
-                f"{self.verbose!r}."
-            )
-        check_bool(self.warm_start, "warm_start")
-        check_scalar_param(self.momentum, "momentum", low=0.0, high=1.0)
-        check_bool(self.nesterovs_momentum, "nesterovs_momentum")
-        check_bool(self.early_stopping, "early_stopping")
-        check_scalar_param(self.validation_fraction, "validation_fraction", low=0.0,
-                           high=1.0, low_inclusive=False, high_inclusive=False)
-        for name in ("beta_1", "beta_2"):
-            check_scalar_param(getattr(self, name), name, low=0.0, high=1.0,
-                               high_inclusive=False)
-        check_scalar_param(self.epsilon, "epsilon", low=0.0, low_inclusive=False)
-        _check_n_iter_no_change(self.n_iter_no_change)
-        check_scalar_param(self.max_fun, "max_fun", kind=Integral, low=1)
-        check_scalar_param(self.dropout, "dropout", low=0.0, high=1.0,
-                           high_inclusive=False)
-        check_scalar_param(self.input_dropout, "input_dropout", low=0.0, high=1.0,
-                           high_inclusive=False)
-        check_scalar_param(self.l1_ratio, "l1_ratio", low=0.0, high=1.0)
-        check_scalar_param(self.max_norm, "max_norm", low=0.0, low_inclusive=False,
-                           allow_none=True)
         if self.solver == "lbfgs":
             self._check_lbfgs_params()
         if incremental and self.early_stopping:

@@ -18,6 +18,7 @@ and the grid are shared with the cross-validation engine
 
 from dataclasses import dataclass
 from numbers import Integral
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,11 +32,14 @@ from ._solvers import plan, solve
 from ._solvers._closed_form import closed_form_path, scaled_columns
 from ._unpenalized import certified_gap, eliminate
 from ._validation import (
-    check_bool,
-    check_option,
+    boolean,
+    check_params,
     check_real_entries,
     check_sample_weight,
     check_scalar_param,
+    integer,
+    one_of,
+    real,
     warn_user,
 )
 
@@ -370,8 +374,9 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     [0, 4, 7, 9, 10]
     """
     X, Y, sw, single, spec = _check_path_inputs(
-        X, y, sample_weight, penalty, l1_ratio, alphas, eps, fit_intercept, positive,
-        tol, max_iter, penalty_factor, dropout)
+        X, y, sample_weight, penalty=penalty, l1_ratio=l1_ratio, alphas=alphas,
+        eps=eps, fit_intercept=fit_intercept, positive=positive, tol=tol,
+        max_iter=max_iter, penalty_factor=penalty_factor, dropout=dropout)
     alphas = check_alphas(alphas)
     n_alphas = alphas if isinstance(alphas, Integral) else len(alphas)
     problem, path_plan = prepare_path_problem(X, Y, sw, fit_intercept, spec, n_alphas)
@@ -400,25 +405,33 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
     return tuple(out)
 
 
-def _check_path_inputs(X, y, sample_weight, penalty, l1_ratio, alphas, eps,
-                       fit_intercept, positive, tol, max_iter, penalty_factor, dropout):
+def _check_path_inputs(X, y, sample_weight, **params):
     """Check :func:`regularization_path`'s arguments; ``(X, Y, sw, single, spec)``."""
-    check_option(penalty, "penalty", [p for p in PENALTIES if p is not None])
-    check_scalar_param(l1_ratio, "l1_ratio", low=0.0, high=1.0, low_inclusive=False)
-    check_scalar_param(eps, "eps", low=0.0, high=1.0, low_inclusive=False)
-    check_l2_eps(eps, check_alphas(alphas), [penalty_ratio(penalty, l1_ratio)])
-    check_bool(fit_intercept, "fit_intercept")
-    check_bool(positive, "positive")
-    check_scalar_param(tol, "tol", low=0.0)
-    check_scalar_param(max_iter, "max_iter", kind=Integral, low=1)
-    check_penalty_factor(penalty_factor)
-    dropout = check_dropout(dropout)
+    check_params(SimpleNamespace(**params), PATH_PARAMS)
+    check_l2_eps(params["eps"], check_alphas(params["alphas"]),
+                 [penalty_ratio(params["penalty"], params["l1_ratio"])])
     names = getattr(X, "columns", None)
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
     y = check_array(y, ensure_2d=False, dtype=X.dtype)
     check_consistent_length(X, y)
     single = y.ndim == 1
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    factor = resolve_penalty_factor(penalty_factor, X.shape[1], names)
-    spec = PenaltySpec.from_params(penalty, l1_ratio, positive, factor, dropout)
+    factor = resolve_penalty_factor(params["penalty_factor"], X.shape[1], names)
+    spec = PenaltySpec.from_params(params["penalty"], params["l1_ratio"],
+                                   params["positive"], factor, params["dropout"])
     return X, y[:, None] if single else y, sw, single, spec
+
+
+# The arguments of regularization_path and what each must be.
+PATH_PARAMS = {
+    "penalty": one_of(*[p for p in PENALTIES if p is not None]),
+    "l1_ratio": real(0.0, 1.0, low_inclusive=False),
+    "alphas": lambda value, name: check_alphas(value),
+    "eps": real(0.0, 1.0, low_inclusive=False),
+    "fit_intercept": boolean,
+    "positive": boolean,
+    "tol": real(0.0),
+    "max_iter": integer(1),
+    "penalty_factor": lambda value, name: check_penalty_factor(value),
+    "dropout": lambda value, name: check_dropout(value),
+}

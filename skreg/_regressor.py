@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.validation import validate_data
 
-from ._base import DocLinkMixin, InMemoryScoreMixin, LinearPredictMixin
+from ._base import DocLinkMixin, InMemoryScoreMixin, LinearRegressorMixin
 from ._datafit import GramProblem, prepare_problem
 from ._distributed import check_in_memory, input_attributes, is_distributed, statistics
 from ._extensions import check_dropout, check_penalty_factor, resolve_penalty_factor
@@ -43,7 +43,7 @@ PARAMS = {
 }
 
 
-class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, LinearPredictMixin,
+class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, LinearRegressorMixin,
                            RegressorMixin, DocLinkMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty.
 
@@ -229,13 +229,6 @@ class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, LinearPredictMi
         self.copy_X = copy_X
         self.penalty_factor = penalty_factor
         self.dropout = dropout
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
 
     def _check_params(self):
         check_params(self, PARAMS)

@@ -169,56 +169,64 @@ def solve(problem, penalty, plan, tol, max_iter, coef_init=None, start_ws=None):
                                   coef_init, start_ws, solve)
     if eliminated is not None:
         return eliminated
-    solver = plan.solver
-    n_targets, p = problem.n_targets, problem.shape[1]
-    out_dtype = problem.out_dtype
-    if solver == "cholesky":
-        coef = solve_closed_form(problem, penalty).astype(out_dtype, copy=False)
-        gaps = np.array([problem.gap(coef[k], k, penalty) for k in range(n_targets)])
-        converged = gaps <= np.array([max(tol * problem.zero_objective(k),
-                                          _closed_form_rounding(problem, k, coef[k]))
-                                      for k in range(n_targets)])
-        limited = bool(not np.all(converged) and out_dtype != np.float64)
-        return SolverResult(coef, [1] * n_targets, gaps, converged, limited)
+    if plan.solver == "cholesky":
+        return _solve_closed_form(problem, penalty, tol)
+    return _solve_iterative(problem, penalty, plan.solver, tol, max_iter, coef_init,
+                            start_ws)
 
-    coef = np.zeros((n_targets, p), dtype=out_dtype)
-    gaps = np.zeros(n_targets)
-    n_iters = [1] * n_targets
-    converged = np.zeros(n_targets, dtype=bool)
-    working_sets = [None] * n_targets
-    limited = False
+
+def _solve_closed_form(problem, penalty, tol):
+    """The closed form of every target, judged by its certificate (exact up to
+    the rounding of a float64 factorisation)."""
+    n_targets = problem.n_targets
+    coef = solve_closed_form(problem, penalty).astype(problem.out_dtype, copy=False)
+    gaps = np.array([problem.gap(coef[k], k, penalty) for k in range(n_targets)])
+    converged = gaps <= np.array([max(tol * problem.zero_objective(k),
+                                      _closed_form_rounding(problem, k, coef[k]))
+                                  for k in range(n_targets)])
+    limited = bool(not np.all(converged) and problem.out_dtype != np.float64)
+    return SolverResult(coef, [1] * n_targets, gaps, converged, limited)
+
+
+def _solve_target(problem, k, penalty, solver, tol_abs, max_iter, w0, start_ws):
+    """One target by an iterative solver: ``(w, iterations, gap, own_gap, ws)``."""
+    if solver == "working_set":
+        return solve_cd(problem, k, penalty, w0, tol_abs, max_iter, start_ws=start_ws)
+    run = solve_cg if solver == "cg" else solve_prox_grad
+    w, it, own = run(problem, k, penalty, w0.astype(problem.dtype), tol_abs, max_iter)
+    w = w.astype(problem.out_dtype, copy=False)
+    return w, it, problem.gap(w, k, penalty), own, None
+
+
+def _solve_iterative(problem, penalty, solver, tol, max_iter, coef_init, start_ws):
+    """Every target in turn by an iterative solver (see :func:`solve`)."""
+    n_targets, p = problem.n_targets, problem.shape[1]
+    out = SolverResult(np.zeros((n_targets, p), dtype=problem.out_dtype),
+                       [1] * n_targets, np.zeros(n_targets),
+                       np.zeros(n_targets, dtype=bool), False, [None] * n_targets)
     for k in range(n_targets):
         tol_abs = tol * problem.zero_objective(k)
         w0 = (np.array(coef_init[k], dtype=np.float64) if coef_init is not None
               else np.zeros(p))
         try:
-            if solver == "working_set":
-                w, it, gap, own, ws = solve_cd(
-                    problem, k, penalty, w0, tol_abs, max_iter,
-                    start_ws=None if start_ws is None else start_ws[k])
-                working_sets[k] = ws
-            else:
-                run = solve_cg if solver == "cg" else solve_prox_grad
-                w, it, own = run(problem, k, penalty, w0.astype(problem.dtype), tol_abs,
-                                 max_iter)
-                w = w.astype(out_dtype, copy=False)
-                gap = problem.gap(w, k, penalty)
+            w, it, gap, own, ws = _solve_target(
+                problem, k, penalty, solver, tol_abs, max_iter, w0,
+                None if start_ws is None else start_ws[k])
         except KeyboardInterrupt as exc:
             w = getattr(exc, "skreg_coef", None)
             if w is not None:
-                coef[k] = w
-                n_iters[k] = exc.skreg_epochs
-                gaps[k] = problem.gap(coef[k], k, penalty)
-            gaps[k + 1:] = np.inf
-            exc.skreg_result = SolverResult(coef, n_iters, gaps, converged,
-                                            working_sets=working_sets)
+                out.coef[k] = w
+                out.n_iter[k] = exc.skreg_epochs
+                out.gap[k] = problem.gap(out.coef[k], k, penalty)
+            out.gap[k + 1:] = np.inf
+            exc.skreg_result = out
             exc.skreg_complete = w is not None and k == n_targets - 1
             raise
-        coef[k] = w
-        gaps[k] = gap
+        out.coef[k], out.gap[k], out.working_sets[k] = w, gap, ws
         # a cold fit counts at least one iteration (closed forms included); a
         # warm start that needs none reports 0, as scikit-learn's ElasticNet
-        n_iters[k] = it if coef_init is not None else max(it, 1)
-        converged[k] = gap <= tol_abs
-        limited |= bool(own <= tol_abs < gap and problem.out_dtype != np.float64)
-    return SolverResult(coef, n_iters, gaps, converged, limited, working_sets)
+        out.n_iter[k] = it if coef_init is not None else max(it, 1)
+        out.converged_targets[k] = gap <= tol_abs
+        out.precision_limited |= bool(own <= tol_abs < gap
+                                      and problem.out_dtype != np.float64)
+    return out

@@ -293,10 +293,9 @@ class _Descent:
         self.w = w
         for _ in range(_REFRESHES):
             state = _STATES[problem.form](problem, k, w)
-            w, epochs, own_gap, ws, _ = _outer_loop(
-                problem, k, state, w, self.penalty, self.l1, self.l2, self.curvature,
-                target, self.budget - self.n_epochs, self.working_sets,
-                self.anderson, start_ws, first=self.n_epochs == 0)
+            w, epochs, own_gap, ws = self._outer_loop(
+                state, w, target, self.budget - self.n_epochs, start_ws,
+                first=self.n_epochs == 0)
             self.w = w
             start_ws = None
             self.n_epochs += epochs
@@ -310,78 +309,93 @@ class _Descent:
             w = out.astype(problem.dtype)
         return out, gap, own_gap, ws
 
+    def _outer_loop(self, state, w, tol_abs, budget, start_ws, first):
+        """Working-set iterations from ``state``; returns ``(w, epochs, gap, ws)``.
 
-def _outer_loop(problem, k, state, w, penalty, l1, l2, curvature, tol_abs, budget,
-                working_sets, anderson, start_ws, first):
-    """Working-set iterations from ``state``; returns ``(w, epochs, gap, ws, state)``.
-
-    Once the support has stayed the same for an outer iteration, a Newton step
-    on it (:func:`_newton_step`) finishes the solve exactly when the signs are
-    right, which coordinate descent alone would only approach linearly.
-    """
-    p = w.shape[0]
-    positive = penalty.positive
-    n_epochs = 0
-    ws = np.zeros(0, dtype=np.int64)
-    best, stalled, gave_up = np.inf, 0, False
-    last_support, newton = None, True
-    saved = None
-    while True:
-        v, rr, ry = state.correlations(w)
-        primal, _, gap = duality_gap(w, v, rr, ry, penalty, curvature)
-        if saved is not None:               # judge the Newton steps just taken
-            if not primal <= saved[1]:      # by the objective (not the gap,
-                w[:] = saved[0]             # whose dual point moves too)
-                state = _STATES[problem.form](problem, k, w)
-                v, rr, ry = state.correlations(w)
-                primal, _, gap = duality_gap(w, v, rr, ry, penalty, curvature)
-                newton = False
+        Once the support has stayed the same for an outer iteration, a Newton step
+        on it (:func:`_newton_step`) finishes the solve exactly when the signs are
+        right, which coordinate descent alone would only approach linearly.
+        """
+        problem, k = self.problem, self.k
+        n_epochs, ws = 0, np.zeros(0, dtype=np.int64)
+        best, stalled, gave_up = np.inf, 0, False
+        last_support, saved = None, None
+        self._newton_on = True
+        while True:
+            state, v, primal, gap = self._measure(state, w, saved)
             saved = None
-        # from a cold start take at least one step: w = 0 can be within the
-        # tolerance just below alpha_max, and zero is not the answer there
-        cold = first and not np.any(w)
-        first = False
-        if (gap <= tol_abs and not cold) or gap == 0.0 or n_epochs >= budget:
-            break
-        # stalled: the inner loop gave up (no progress for PATIENCE epochs) and
-        # the full gap did not decrease either -- the rounding floor
-        stalled = stalled + 1 if (gave_up and gap >= best) else 0
-        best = min(best, gap)
-        if stalled >= _STALL:
-            break
-        score = K.violations(w, np.ascontiguousarray(v, dtype=np.float64), l1, l2,
-                             positive)
-        worst = float(score.max()) if score.size else 0.0
-        if worst == 0.0 and cold:
-            break                           # w = 0 is optimal (alpha >= alpha_max)
-        support = np.flatnonzero(w)
-        if (newton and last_support is not None and support.size
-                and np.array_equal(support, last_support)
-                and _newton_affordable(problem, support.size)):
-            w_new = _newton_step(problem, k, w, support, l1, l2, positive,
-                                 _NEWTON_STEPS)
-            if w_new is not None:
-                saved = (w.copy(), primal)
-                w[:] = w_new
-                state = _STATES[problem.form](problem, k, w)
-                n_epochs += 1
-                last_support = None
-                continue
-        last_support = support
-        ws = _working_set(w, score, p, working_sets, start_ws)
-        start_ws = None
-        if ws.size == p:        # the whole problem: solve it to the tolerance
+            # from a cold start take at least one step: w = 0 can be within the
+            # tolerance just below alpha_max, and zero is not the answer there
+            cold = first and not np.any(w)
+            first = False
+            if (gap <= tol_abs and not cold) or gap == 0.0 or n_epochs >= budget:
+                break
+            # stalled: the inner loop gave up (no progress for PATIENCE epochs)
+            # and the full gap did not decrease either -- the rounding floor
+            stalled = stalled + 1 if (gave_up and gap >= best) else 0
+            best = min(best, gap)
+            if stalled >= _STALL:
+                break
+            score = K.violations(w, np.ascontiguousarray(v, dtype=np.float64), self.l1,
+                                 self.l2, self.penalty.positive)
+            worst = float(score.max()) if score.size else 0.0
+            if worst == 0.0 and cold:
+                break                       # w = 0 is optimal (alpha >= alpha_max)
+            support = np.flatnonzero(w)
+            if self._newton_on and support.size and np.array_equal(support, last_support):
+                w_new = self._newton(support, w)
+                if w_new is not None:
+                    saved = (w.copy(), primal)
+                    w[:] = w_new
+                    state = _STATES[problem.form](problem, k, w)
+                    n_epochs += 1
+                    last_support = None
+                    continue
+            last_support = support
+            ws = _working_set(w, score, w.shape[0], self.working_sets, start_ws)
+            start_ws = None
+            epochs, gave_up = self._inner(state, w, ws, gap, worst, tol_abs,
+                                          budget - n_epochs)
+            n_epochs += epochs
+        return w, n_epochs, gap, ws
+
+    def _measure(self, state, w, saved):
+        """``(state, v, P(w), gap)`` at ``w``.  A Newton step just taken (``saved``:
+        the iterate and objective before it) is undone when it raised the
+        objective (judged by the objective, not the gap, whose dual point moves
+        too), and no other is tried in this loop."""
+        v, rr, ry = state.correlations(w)
+        primal, _, gap = duality_gap(w, v, rr, ry, self.penalty, self.curvature)
+        if saved is not None and not primal <= saved[1]:
+            w[:] = saved[0]
+            state = _STATES[self.problem.form](self.problem, self.k, w)
+            v, rr, ry = state.correlations(w)
+            primal, _, gap = duality_gap(w, v, rr, ry, self.penalty, self.curvature)
+            self._newton_on = False
+        return state, v, primal, gap
+
+    def _newton(self, support, w):
+        """The feature-sign Newton step on ``support`` when affordable, else None."""
+        if not _newton_affordable(self.problem, support.size):
+            return None
+        return _newton_step(self.problem, self.k, w, support, self.l1, self.l2,
+                            self.penalty.positive, _NEWTON_STEPS)
+
+    def _inner(self, state, w, ws, gap, worst, tol_abs, left):
+        """Compiled epochs on the working set ``ws``: the whole problem to the
+        tolerance, a subproblem to a fraction of the full gap; at most _CHUNK
+        epochs at a time (a support that has settled then gets its Newton step
+        instead of many slow epochs on a collinear design).  Returns the epochs
+        run and whether the inner loop gave up (no progress)."""
+        if ws.size == w.shape[0]:
             tol_gap, tol_viol = INNER_FINAL * tol_abs, 0.0
-        else:                   # a subproblem: solve it to a fraction of the gap
+        else:
             tol_gap, tol_viol = INNER_FRACTION * gap, INNER_FRACTION * worst
-        # at most _CHUNK epochs at a time: a support that has settled then gets
-        # its Newton step instead of many slow epochs on a collinear design
-        chunk = min(_CHUNK, budget - n_epochs)
-        epochs, worst_in, gap_in = state.run(w, ws, l1, l2, positive, chunk, tol_gap,
-                                             tol_viol, anderson)
-        gave_up = epochs < chunk and gap_in > tol_gap and worst_in > tol_viol
-        n_epochs += epochs
-    return w, n_epochs, gap, ws, state
+        chunk = min(_CHUNK, left)
+        epochs, worst_in, gap_in = state.run(w, ws, self.l1, self.l2,
+                                             self.penalty.positive, chunk, tol_gap,
+                                             tol_viol, self.anderson)
+        return epochs, epochs < chunk and gap_in > tol_gap and worst_in > tol_viol
 
 
 # Feature-sign steps per attempt (each a Cholesky factorisation of the support).
