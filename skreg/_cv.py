@@ -21,7 +21,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import validate_data
 
 from ._base import DocLinkMixin, InMemoryScoreMixin, LinearRegressorMixin
-from ._cv_engine import Search, cross_validate
+from ._cv_engine import LEAST_SQUARES, Search, cross_validate
 from ._cv_sources import RowsFolds
 from ._distributed import check_in_memory, is_distributed
 from ._extensions import (
@@ -289,7 +289,7 @@ class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearRegress
         return Search(spec, tuple(ratios), rates, ratio_list, self.dropouts is not None,
                       check_alphas(self.alphas), self.eps,
                       FitSettings("RegularizedRegressorCV", self.tol, self.max_iter),
-                      self.n_jobs)
+                      self.n_jobs, LEAST_SQUARES)
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object.

@@ -18,8 +18,16 @@ A *fold source* (:mod:`skreg._cv_sources`) is all the engine knows of the data:
 ``n_targets``, ``single``, ``dtype``  the targets and the dtype of the answer
 ==================================  ============================================
 
-Two sources implement it: the rows in memory (any scorer) and the statistics of
-every fold (squared error; Dask, Spark, ``partial_fit``).  The engine computes
+Two sources implement it for least squares: the rows in memory (any scorer) and
+the statistics of every fold (squared error; Dask, Spark, ``partial_fit``).
+
+The loss is a part too: a *family* says how a grid is generated from the grid
+inputs (``grid(inputs, S, spec, n_alphas, eps)`` and ``top(inputs, S, spec)``,
+``alpha_max``), how a path is fitted on a training problem (``path(problem,
+plan, penalty_of, grid, tol, max_iter)``, a :class:`~skreg._path.PathResult`)
+and how the chosen model is refitted (``refit(problem, plan, penalty_of, path,
+settings, source)``, the fitted attributes).  :data:`LEAST_SQUARES` is the
+regressors'; the classifier brings its own.  The engine computes
 the whole path of every fold for every searched configuration
 (:func:`fold_scores`), picks the best point with its edge warnings
 (:func:`choose`) and refits on all the rows (:func:`refit`), going through the
@@ -61,6 +69,7 @@ class Search:
     eps: float
     settings: FitSettings
     n_jobs: object = None
+    family: object = None
 
     @property
     def generated(self):
@@ -88,7 +97,7 @@ class Search:
         for rho in self.ratios:
             spec = self.spec.but(rho=rho)
             inputs, n_weight = source.grid_inputs(spec, self.rates)
-            out.append(default_grid(inputs, n_weight, spec, self.alphas, self.eps))
+            out.append(self.family.grid(inputs, n_weight, spec, self.alphas, self.eps))
         return out
 
     def layout(self, table):
@@ -119,12 +128,11 @@ class Scores:
 
 
 # ------------------------------------------------------------------ the folds
-def _fold_path_scores(source, spec, grid, fold, tol, max_iter):
+def _fold_path_scores(source, family, spec, grid, fold, tol, max_iter):
     """Held-out scores of every alpha of the path trained without ``fold``, and
     the number of (alpha, target) fits that did not converge."""
     problem, path_plan = source.training_problem(fold, spec, len(grid))
-    path = path_on_problem(problem, path_plan, spec.on(problem), grid, tol, max_iter,
-                           compute_gaps=False)
+    path = family.path(problem, path_plan, spec.on(problem), grid, tol, max_iter)
     return source.held_out_score(fold, path.coefs, problem), path.n_unconverged
 
 
@@ -136,8 +144,8 @@ def fold_scores(source, search):
     grids = base_grids * (len(configs) // len(base_grids))
     settings = search.settings
     results = Parallel(n_jobs=search.n_jobs)(
-        delayed(_fold_path_scores)(source, spec, grid, fold, settings.tol,
-                                   settings.max_iter)
+        delayed(_fold_path_scores)(source, search.family, spec, grid, fold,
+                                   settings.tol, settings.max_iter)
         for spec, grid in zip(configs, grids) for fold in source.folds)
     n_unconverged = sum(r[1] for r in results)
     table = np.array([r[0] for r in results]).reshape(len(configs), len(source.folds),
@@ -201,7 +209,7 @@ def _warn_alpha_at_edge(index, grid, spec, search, source):
     if index == 0 and spec.rho > 0:
         inputs, n_weight = source.grid_inputs(search.spec.but(rho=spec.rho),
                                               search.rates)
-        if grid[0] >= grid_top(inputs, n_weight, spec) * (1 - 1e-12):
+        if grid[0] >= search.family.top(inputs, n_weight, spec) * (1 - 1e-12):
             return
     side = "largest" if index == 0 else "smallest"
     hint = ("a larger largest alpha" if index == 0 else
@@ -227,31 +235,48 @@ def _warn_rate_at_edge(index, rates, owner):
 
 
 # ------------------------------------------------------------------ the refit
-def refit(source, spec, path, settings):
-    """Fit all the rows at the chosen point; the fitted model's attributes.
-
-    A smooth choice (L2, pure dropout) is one closed form.  Otherwise the path
-    of all the rows is followed down to the chosen ``alpha`` with warm starts,
-    which reaches a small ``alpha`` far more reliably than a cold start
-    (``n_iter_`` counts the whole path).
-    """
+def refit(source, family, spec, path, settings):
+    """Fit all the rows at the chosen point (the last of ``path``, the grid down
+    to it); the fitted model's attributes."""
     alpha = float(path[-1])
     problem, fit_plan = source.full_problem(spec, alpha, len(path))
-    penalty_of = spec.on(problem)
     owner = FitSettings(f"{settings.owner}: the refit at alpha={alpha:.4g}", settings.tol,
                         settings.max_iter)
-    if fit_plan.solver in ("cholesky", "cg"):
-        return solve_to_attributes(problem, penalty_of(alpha), fit_plan,
-                                   source.single, source.dtype, owner)
-    fits = path_on_problem(problem, fit_plan, penalty_of, path, settings.tol,
-                           settings.max_iter)
-    gap = fits.gaps[-1]
-    limit = np.array([settings.tol * problem.zero_objective(k)
-                      for k in range(problem.n_targets)])
-    result = SolverResult(fits.coefs[-1], list(fits.n_iters.sum(axis=0)), gap,
-                          gap <= limit)
-    return fitted_attributes(result, problem, source.single, source.dtype, owner,
-                             fit_plan.solver)
+    return family.refit(problem, fit_plan, spec.on(problem), path, owner, source)
+
+
+class LeastSquares:
+    """The least-squares family of the engine (see the module docstring)."""
+
+    grid = staticmethod(default_grid)
+    top = staticmethod(grid_top)
+
+    @staticmethod
+    def path(problem, path_plan, penalty_of, grid, tol, max_iter):
+        return path_on_problem(problem, path_plan, penalty_of, grid, tol, max_iter,
+                               compute_gaps=False)
+
+    @staticmethod
+    def refit(problem, fit_plan, penalty_of, path, settings, source):
+        """A smooth choice (L2, pure dropout) is one closed form.  Otherwise the
+        path of all the rows is followed down to the chosen ``alpha`` with warm
+        starts, which reaches a small ``alpha`` far more reliably than a cold
+        start (``n_iter_`` counts the whole path)."""
+        if fit_plan.solver in ("cholesky", "cg"):
+            return solve_to_attributes(problem, penalty_of(path[-1]), fit_plan,
+                                       source.single, source.dtype, settings)
+        fits = path_on_problem(problem, fit_plan, penalty_of, path, settings.tol,
+                               settings.max_iter)
+        gap = fits.gaps[-1]
+        limit = np.array([settings.tol * problem.zero_objective(k)
+                          for k in range(problem.n_targets)])
+        result = SolverResult(fits.coefs[-1], list(fits.n_iters.sum(axis=0)), gap,
+                              gap <= limit)
+        return fitted_attributes(result, problem, source.single, source.dtype,
+                                 settings, fit_plan.solver)
+
+
+LEAST_SQUARES = LeastSquares()
 
 
 def cross_validate(source, search, scores=None):
@@ -263,10 +288,7 @@ def cross_validate(source, search, scores=None):
     if scores is None:
         scores = fold_scores(source, search)
     fitted, spec, path = choose(scores, search, source)
-    refitted = refit(source, spec, path, search.settings)
-    fitted.update({name: refitted[name] for name in REFIT_ATTRIBUTES})
+    refitted = refit(source, search.family, spec, path, search.settings)
+    refitted.pop("solver_", None)
+    fitted.update(refitted)
     return fitted
-
-
-# The attributes of the refitted model a cross-validation publishes.
-REFIT_ATTRIBUTES = ("coef_", "intercept_", "dual_gap_", "n_iter_")

@@ -11,7 +11,7 @@ whose columns have similar norms, so there is none.)
 
 The running residual drifts from ``yt - Xt w`` by rounding, most in float32.
 When the recurrences claim convergence, the float64 certificate
-(:func:`skreg._datafit.residual_gap`, a fresh residual) decides; if it is not
+(:meth:`~skreg._datafit.RowsProblem.gap`, a fresh residual) decides; if it is not
 met, CG restarts from a fresh residual (iterative refinement) as long as each
 restart halves the certified gap.
 """
