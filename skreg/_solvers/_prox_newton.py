@@ -1,0 +1,410 @@
+"""Proximal Newton on working sets for the logistic and multinomial losses.
+
+Minimises ``F(W, b) = loss(W, b) + g(W)`` of :mod:`skreg._logistic` as glmnet,
+liblinear's newGLMNET and skglm's ProxNewton do, on top of the least-squares
+engine:
+
+1. at the current point compute the probabilities, the gradient ``G`` of the
+   loss, and the duality gap (float64, :meth:`LogisticProblem.primal_and_gap`);
+   stop when it is at most ``tol * F0`` (``F0`` the null model's objective);
+2. score every feature by its optimality violation (the distance of ``-G_kj``
+   to the subdifferential of the penalty, largest over the classes) and take
+   the working set of :func:`skreg._solvers._cd._working_set`: the support,
+   the worst violators, twice the support in size (doubling as the support
+   grows), every feature once that is more than half of them; ``start_ws``
+   seeds it (strong rules along a path);
+3. for each coefficient row ``k`` in turn (one row for the binary loss), the
+   loss as a function of ``(w_k, b_k)``, the other rows fixed, has the exact
+   Hessian ``X^T diag(a p_k (1 - p_k)) X``: its second-order model at the
+   current point is the weighted least-squares problem
+
+   .. math::
+
+       m_k(w, \\beta) = \\frac{1}{2S} \\sum_i h_i (z_i - x_i^\\top w - \\beta)^2
+                        + g(w) + \\text{const},
+       \\qquad h_i = s_i p_{ik} (1 - p_{ik}), \\quad
+       z_i = \\eta_{ik} + \\frac{y_{ik} - p_{ik}}{p_{ik} (1 - p_{ik})}
+
+   (its gradient and Hessian in ``eta_k`` are the loss's: ``h_i (eta_ik - z_i)
+   / S = a_i (p_ik - y_ik)`` and ``h_i / S``), with ``p (1 - p)`` floored at
+   :data:`skreg._logistic.HESSIAN_FLOOR` so that it stays defined where the
+   probabilities saturate.  :func:`skreg._datafit.prepare_problem` holds it on
+   the working set's columns with the weights ``h``, normalised by ``H = sum_i
+   h_i`` instead of ``S``; multiplying ``m_k`` by ``S / H`` gives
+
+   .. math::
+
+       \\frac{S}{H} m_k = \\frac{1}{2H} \\sum_i h_i (z_i - x_i^\\top w - \\beta)^2
+                          + \\frac{S}{H} g(w) + \\text{const},
+
+   the same minimiser, so the inner problem is the prepared one with the
+   penalty weights multiplied by ``S / H`` (and its duality gap is ``S / H``
+   times that of ``m_k``).  Its intercept is eliminated there, and comes back
+   as ``zbar - mu^T w`` (the inner problem's weighted means).  It is solved by
+   the compiled coordinate descent on working sets *without* its finishing
+   step (:class:`skreg._solvers._cd._Descent`) to a fraction of the current
+   gap, warm-started at the current ``w_k``; for a penalty without an L1 part
+   or constraint (L2, or none), by the closed form (one Cholesky factorisation
+   of the Gram matrix, or of the kernel matrix when ``|W| > n``): the exact
+   Newton step, so this is then Newton-Cholesky with a line search;
+4. a backtracking (Armijo) line search on ``F`` itself along the direction
+   ``(d, d_b)`` to the model's minimiser: step ``t`` in ``1, 1/2, ...`` until
+   ``F(t) <= F + sigma t Delta`` with the proximal-Newton decrease
+   ``Delta = grad^T (d, d_b) + g(w + d) - g(w) < 0``.
+
+**Multinomial.**  The rows are updated one at a time (step 3 and 4 per class,
+each from the probabilities left by the previous one): block coordinate descent
+with the exact diagonal Hessian block of each class, as glmnet's "ungrouped"
+multinomial but with a line search per block, so every block step decreases
+``F`` and the cycle converges (each block is a strictly convex Newton model of a
+smooth-plus-separable convex function).  An outer iteration (``n_iter``) is one
+cycle over the classes.  The working set is shared by the classes.
+
+**L2 only.**  The inner problem is then a ridge regression solved in closed
+form (Newton-Cholesky on the ``|W| x |W|`` weighted Gram matrix, formed in
+``O(n |W|^2)`` by BLAS each iteration): for ``n >> p`` this is already what a
+dedicated Newton-Cholesky solver does; coordinate descent would only be
+faster for a very large ``p`` with a strong penalty.
+
+**Unpenalised coordinates** (penalty factors of zero) are partialled out of
+each inner problem exactly (:mod:`skreg._unpenalized`).
+
+**Ctrl-C** re-raises the ``KeyboardInterrupt`` with the last iterate attached
+as ``exc.skreg_result`` (a :class:`LogisticResult`, its gap computed there).
+Iterates are only ever replaced by a fully computed accepted step.
+
+**Separable data** without (or with a vanishing) penalty: the infimum is not
+attained and the coefficients grow every iteration; nothing overflows (the
+probabilities and losses are computed in log-space), the solver stops at
+``max_iter`` (or when no step decreases ``F`` any more) and reports the gap it
+certifies, with ``converged=False`` unless that gap meets the tolerance.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._datafit import prepare_problem
+from .._logistic import LogisticProblem, log_probabilities, matmul64, penalty_terms
+from .._penalties import ElasticNetPenalty
+from .._unpenalized import eliminate
+from ._cd import _Descent, _working_set
+from ._closed_form import solve_closed_form
+
+# Inner problems are solved to at most this fraction of their gap at the start.
+INNER_FRACTION = 0.3
+# Epochs of coordinate descent per inner problem at most.
+INNER_EPOCHS = 500
+# Armijo constant and largest number of halvings of the step.
+SIGMA = 1e-2
+MAX_BACKTRACK = 30
+# An objective within this many ulps (of F0) of the Armijo bound counts as met:
+# F is a weighted mean of n terms, its rounding is not a failure of the step.
+_ROUNDING_ULPS = 64
+# Coordinate descent on the Gram matrix of the working set when the data are
+# at least this many times taller than the working set is wide, for working
+# sets up to _GRAM_MAX features (_GRAM_MAX_SPARSE for a sparse design).
+_GRAM_RATIO = 4
+_GRAM_MAX = 1000
+_GRAM_MAX_SPARSE = 500
+
+
+@dataclass
+class LogisticResult:
+    """What :func:`solve_logistic` hands back to the estimator."""
+
+    coef: np.ndarray            # (n_coef, n_features), the data's dtype
+    intercept: np.ndarray       # (n_coef,), the data's dtype
+    n_iter: int                 # outer (Newton) iterations
+    gap: float                  # the float64 certificate
+    converged: bool             # gap <= tol * F0
+    working_set: np.ndarray     # the last working set (for a path)
+    objective: float = np.nan   # F at the answer (float64)
+    n_epochs: int = 0           # inner coordinate-descent epochs, all told
+
+
+def make_penalty(l1, l2, positive):
+    """The one place this module builds a penalty: per-coordinate weights."""
+    return ElasticNetPenalty(1.0, 1.0, positive, factor=np.asarray(l1, dtype=np.float64),
+                             ridge=np.asarray(l2, dtype=np.float64))
+
+
+def _violations(W, G, penalty):
+    """Largest optimality violation of each feature over the coefficient rows."""
+    return np.max([penalty.subdiff_distance(W[k], G[k]) for k in range(W.shape[0])],
+                  axis=0)
+
+
+def solve_logistic(problem, penalty, tol=1e-4, max_iter=100, coef_init=None,
+                   intercept_init=None, start_ws=None):
+    """Minimise the penalised logistic / multinomial objective.
+
+    Parameters
+    ----------
+    problem : LogisticProblem
+    penalty : ElasticNetPenalty
+        Any penalty object with ``weights(p)``, ``positive`` and
+        ``subdiff_distance``.
+    tol : float
+        Relative: the certified duality gap must reach ``tol * F0``.
+    max_iter : int
+        Outer (Newton) iterations at most.
+    coef_init, intercept_init : ndarray, optional
+        Warm start, shapes ``(n_coef, p)`` and ``(n_coef,)``; the intercept
+        defaults to the null model's.
+    start_ws : array of int, optional
+        Features to put in the first working set (a path's previous support or
+        its strong set).
+
+    Returns
+    -------
+    LogisticResult
+    """
+    p, m = problem.shape[1], problem.n_coef
+    tol_abs = tol * problem.null_objective()
+    W = (np.zeros((m, p)) if coef_init is None
+         else np.array(coef_init, dtype=np.float64).reshape(m, p))
+    b = (problem.null_intercept() if intercept_init is None
+         else np.array(intercept_init, dtype=np.float64).reshape(m))
+    state = (W, b, problem.linear(W, b))
+    run = _Run(problem, penalty, tol_abs)
+    try:
+        state, n_iter, gap, F, ws = run.loop(state, max_iter, start_ws,
+                                             cold=coef_init is None)
+    except KeyboardInterrupt as exc:
+        W, b, eta = state
+        F, gap = problem.primal_and_gap(W, b, penalty, eta)
+        exc.skreg_result = run.result(state, max(run.n_iter, 1), gap, F, run.ws)
+        raise
+    n_iter = max(n_iter, 1) if coef_init is None else n_iter
+    return run.result(state, n_iter, gap, F, ws)
+
+
+class _Run:
+    """One solve: the data, the penalty, and the counters Ctrl-C reports."""
+
+    def __init__(self, problem, penalty, tol_abs):
+        self.problem, self.penalty, self.tol_abs = problem, penalty, tol_abs
+        self.l1, self.l2 = penalty.weights(problem.shape[1])
+        self.n_iter = self.n_epochs = 0
+        self.F0 = max(problem.null_objective(), 1e-300)
+        self.ws = np.zeros(0, dtype=np.int64)
+        self.rounding = _ROUNDING_ULPS * np.finfo(np.float64).eps * max(
+            problem.null_objective(), 1e-300)
+
+    def result(self, state, n_iter, gap, F, ws):
+        W, b, _ = state
+        dtype = self.problem.dtype
+        return LogisticResult(W.astype(dtype), b.astype(dtype), int(n_iter), float(gap),
+                              bool(gap <= self.tol_abs), np.asarray(ws), float(F),
+                              self.n_epochs)
+
+    def loop(self, state, max_iter, start_ws, cold):
+        """Outer iterations; returns ``(state, n_iter, gap, F, ws)``."""
+        problem, penalty = self.problem, self.penalty
+        p = problem.shape[1]
+        fresh = True
+        while True:
+            W, b, eta = state
+            logp, P = log_probabilities(eta)
+            G = problem.gradient(P)[0]
+            F, gap = problem.primal_and_gap(W, b, penalty, eta, G)
+            if gap <= self.tol_abs and not fresh:
+                # the certificate from a freshly computed eta (the running one
+                # accumulates the rounding of the steps)
+                state = (W, b, problem.linear(W, b))
+                fresh = True
+                continue
+            score = _violations(W, G, penalty)
+            if cold and not np.any(W) and self.n_iter == 0:
+                # from w = 0 take at least one step (w = 0 can be within tol just
+                # below alpha_max) unless it is exactly optimal
+                done = not np.any(score > 0) and gap <= self.tol_abs
+            else:
+                done = gap <= self.tol_abs
+            if done or self.n_iter >= max_iter:
+                return state, self.n_iter, gap, F, self.ws
+            ws = _working_set(np.any(W != 0, axis=0), score, p, True, start_ws)
+            start_ws = None
+            self.ws = ws
+            XW = problem.X if ws.size == p else problem.X[:, ws]
+            moved = False
+            for k in range(problem.n_coef):
+                new = self._class_step(state, k, ws, XW, logp, P, F, gap)
+                if new is not None:
+                    state, logp, P, F = new
+                    moved = True
+            if problem.n_coef > 1 and not penalty.positive:
+                state, F = self._shift(state, ws, F)
+            self.n_iter += 1
+            fresh = False
+            if not moved:               # no step decreases F: rounding floor
+                W, b, _ = state
+                state = (W, b, problem.linear(W, b))
+                W, b, eta = state
+                F, gap = problem.primal_and_gap(W, b, penalty, eta)
+                return state, self.n_iter, gap, F, ws
+
+    def _shift(self, state, ws, F):
+        """Multinomial: the loss is unchanged when the same vector ``v`` is added
+        to every coefficient row (and ``X v`` to every column of ``eta``); the
+        penalty is minimised along those directions exactly, feature by feature
+        (:func:`best_shift`).  Block steps per class move along them only slowly."""
+        W, b, eta = state
+        v = best_shift(W[:, ws], self.l1[ws], self.l2[ws])
+        if not np.any(v):
+            return state, F
+        l1, l2 = self.l1[ws], self.l2[ws]
+        W_t = W.copy()
+        W_t[:, ws] -= v
+        drop = penalty_terms(W[:, ws], l1, l2) - penalty_terms(W_t[:, ws], l1, l2)
+        if not drop > 0.0:
+            return state, F
+        nz = np.flatnonzero(v)
+        eta_t = eta - matmul64(self.problem.X[:, ws[nz]], v[nz, None])
+        return (W_t, b, eta_t), F - drop
+
+    def _class_step(self, state, k, ws, XW, logp, P, F, gap):
+        """The proximal Newton step of coefficient row ``k`` on ``ws`` with its
+        line search: ``(state, logp, P, F)`` after it, or None (no decrease)."""
+        problem = self.problem
+        W, b, eta = state
+        h, step = problem.hessian_weights(P, k)
+        H = float(h.sum())
+        if not H > 0.0:
+            return None
+        z = eta[:, k] + step
+        w0 = W[k, ws]
+        w_new, b_new = self._inner(XW, z, h, H, w0, gap)
+        if not problem.fit_intercept:
+            b_new = 0.0
+        d, db = w_new - w0, b_new - b[k]
+        if not np.any(d) and db == 0.0:
+            return None
+        Xd = (matmul64(XW, d[:, None])[:, 0] if np.any(d) else np.zeros(eta.shape[0]))
+        Xd += db
+        l1, l2 = self.l1[ws], self.l2[ws]
+        pen0 = penalty_terms(w0[None], l1, l2)
+        col = problem.cols[k]
+        R = problem.a * (P[:, col] - problem.Y[:, col])
+        delta = float(R @ Xd) + penalty_terms(w_new[None], l1, l2) - pen0
+        if not delta < 0.0:
+            return None
+        rest = F - problem.loss(logp) - pen0      # what the step leaves unchanged
+        t = 1.0
+        for _ in range(MAX_BACKTRACK):
+            eta_t = eta.copy()
+            eta_t[:, k] += t * Xd
+            logp_t, P_t = log_probabilities(eta_t)
+            w_t = w0 + t * d
+            F_t = rest + problem.loss(logp_t) + penalty_terms(w_t[None], l1, l2)
+            if F_t <= F + SIGMA * t * delta + self.rounding:
+                W_t = W.copy()
+                W_t[k, ws] = w_t
+                b_t = b.copy()
+                b_t[k] += t * db
+                return (W_t, b_t, eta_t), logp_t, P_t, F_t
+            t *= 0.5
+        return None
+
+    def _inner(self, XW, z, h, H, w0, gap):
+        """Minimise the (scaled) quadratic model of one row on the working set:
+        ``(w, intercept)``."""
+        problem = self.problem
+        size = w0.size
+        if size == 0:
+            return w0, float(h @ z) / H
+        scale = problem.n_weight / H
+        form = _form(problem.shape[0], size, problem.sparse, self._smooth())
+        inner = prepare_problem(XW, z[:, None], h, problem.fit_intercept, form)
+        inner.out_dtype = np.dtype(np.float64)       # the iterate stays float64
+        ws = self.ws
+        l1, l2 = scale * self.l1[ws], scale * self.l2[ws]
+        w = self._inner_solve(inner, l1, l2, w0, gap / self.F0)
+        intercept = float(inner.y_mean[0] - np.asarray(inner.X_mean) @ w)
+        return w, intercept
+
+    def _smooth(self):
+        return not self.penalty.positive and not np.any(self.l1 > 0)
+
+    def _inner_solve(self, inner, l1, l2, w0, rel_gap):
+        """The inner problem's minimiser from ``w0`` (float64), its unpenalised
+        coordinates partialled out exactly."""
+        free = (l1 == 0) & (l2 == 0)
+        if np.any(free) and not np.all(free):
+            elim = eliminate(inner, np.flatnonzero(free))
+            kept = elim.kept
+            w_kept = self._solve(elim.reduced, l1[kept], l2[kept], w0[kept], rel_gap)
+            return elim.expand(w_kept[None], np.float64)[0]
+        return self._solve(inner, l1, l2, w0, rel_gap)
+
+    def _solve(self, inner, l1, l2, w0, rel_gap):
+        """Closed form, or coordinate descent to the inexact-Newton target: the
+        model's own gap at ``w0`` times ``min(INNER_FRACTION, sqrt(gap / F0))``,
+        a forcing term that vanishes as the outer gap does (superlinear)."""
+        pen = make_penalty(l1, l2, self.penalty.positive)
+        if pen.is_smooth and (pen.is_zero or np.all(l2 > 0)):
+            return solve_closed_form(inner, pen)[0]
+        start = w0.astype(inner.out_dtype)
+        target = inner.gap(start, 0, pen) * min(INNER_FRACTION, np.sqrt(rel_gap))
+        run = _Descent(inner, 0, pen, l1, l2, INNER_EPOCHS, True, True)
+        w, _, _, _ = run.descend(w0.astype(inner.dtype), target, None)
+        self.n_epochs += run.n_epochs
+        return np.asarray(w, dtype=np.float64)
+
+
+def _form(n, size, sparse, smooth):
+    """The inner problem's form: the Gram matrix of the working set when the
+    data are much taller than it is wide (the closed form: whenever ``n >= |W|``),
+    the rows otherwise."""
+    if smooth:
+        return "gram" if n >= size else "rows"
+    top = _GRAM_MAX_SPARSE if sparse else _GRAM_MAX
+    return "gram" if n >= _GRAM_RATIO * size and size <= top else "rows"
+
+
+def logistic_alpha_max(problem, l1_ratio, positive=False, factor=None, tol=1e-10,
+                       max_iter=100):
+    """``alpha_max`` of the logistic / multinomial loss (see
+    :meth:`LogisticProblem.alpha_max`).
+
+    When some features are unpenalised (``factor_j = 0``) they are never zero:
+    the null model is then the unpenalised logistic model on those features
+    (and the intercept), fitted here, and the gradient is taken there.
+    """
+    if factor is None or np.all(np.asarray(factor) > 0):
+        return problem.alpha_max(l1_ratio, positive, factor)
+    free = np.flatnonzero(np.asarray(factor) == 0)
+    sub = LogisticProblem(problem.X[:, free], problem.codes, problem.s,
+                          problem.n_classes, problem.fit_intercept)
+    zero = make_penalty(np.zeros(free.size), np.zeros(free.size), positive)
+    fit = solve_logistic(sub, zero, tol=tol, max_iter=max_iter)
+    eta = sub.linear(fit.coef.astype(np.float64), fit.intercept.astype(np.float64))
+    return problem.alpha_max(l1_ratio, positive, factor, eta)
+
+
+def best_shift(W, l1, l2):
+    """Per feature ``j`` the ``v_j`` minimising ``sum_k l1_j |w_kj - v_j| + l2_j /
+    2 (w_kj - v_j)^2`` (``W`` of shape (K, m)): convex and piecewise quadratic
+    in ``v_j``, minimised at a breakpoint ``w_kj`` or at the stationary point of
+    a piece, all of which are compared (``O(m K^2)``); 0 for features without
+    penalty (any shift is optimal) or where 0 is among the best."""
+    K = W.shape[0]
+    srt = np.sort(W, axis=0)                                    # (K, m)
+    cand = [srt]
+    if np.any(l2 > 0):
+        total = W.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the piece with t coefficients below v: l2 (K v - sum w) = l1 (K - 2t)
+            t = np.arange(K + 1)[:, None]
+            stat = (total + l1 * (K - 2 * t)) / (K * l2)
+        cand.append(np.where(l2 > 0, stat, 0.0))
+    cand.append(np.zeros((1, W.shape[1])))
+    C = np.concatenate(cand, axis=0)                            # (c, m)
+    dev = W[None, :, :] - C[:, None, :]                         # (c, K, m)
+    val = (l1 * np.abs(dev) + 0.5 * l2 * dev * dev).sum(axis=1)
+    best = np.argmin(val, axis=0)
+    v = C[best, np.arange(W.shape[1])]
+    zero_best = val[-1] <= val[best, np.arange(W.shape[1])]
+    v[zero_best | ((l1 == 0) & (l2 == 0))] = 0.0
+    return v
