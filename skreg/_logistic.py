@@ -312,6 +312,7 @@ class LogisticProblem:
         free = (l1 == 0) & (l2 == 0)
         terms = _GapTerms(self, W, U, xi, logp, l1, l2, penalty.positive, free,
                           projected=U is not P)
+        terms.primal = primal
         gap = terms.minimise(self._kappa(xi, l1, l2, penalty.positive, free))
         if np.any(free):
             gap += self._free_measure(W, xi, P, free)
@@ -391,8 +392,10 @@ class LogisticProblem:
         return max(top, 0.0) / l1_ratio
 
 
-# Safeguarded Newton iterations on the dual point's scale kappa.
-_KAPPA_STEPS = 30
+# Safeguarded Newton iterations on the dual point's scale kappa, searched for
+# only when the gap at its largest value exceeds this fraction of F.
+_KAPPA_STEPS = 20
+_KAPPA_SEARCH = 1e-3
 
 
 class _GapTerms:
@@ -447,7 +450,9 @@ class _GapTerms:
         safeguarded Newton search (the gap is ``F`` at ``kappa = 0``)."""
         hi = kappa_max
         gap, d1, d2 = self.value(hi, True)
-        if not d1 > 0.0:
+        # a search pays only where the point is far from optimal (the gap a
+        # sizeable part of F): near the optimum kappa_max = 1 is the best
+        if not d1 > 0.0 or not gap > _KAPPA_SEARCH * self.primal:
             return gap
         best, lo, kappa = gap, 0.0, hi
         for _ in range(_KAPPA_STEPS):
@@ -459,6 +464,6 @@ class _GapTerms:
                 hi = kappa
             else:
                 lo = kappa
-            if hi - lo <= 1e-6 * hi:
+            if hi - lo <= 1e-3 * hi:
                 break
         return best

@@ -84,17 +84,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._datafit import prepare_problem
-from .._logistic import LogisticProblem, log_probabilities, matmul64, penalty_terms
+import scipy.linalg as la
+import scipy.sparse as sp
+
+from .._datafit import GramProblem, prepare_problem
+from .._logistic import (
+    HESSIAN_FLOOR,
+    LogisticProblem,
+    log_probabilities,
+    matmul64,
+    penalty_terms,
+)
 from .._penalties import ElasticNetPenalty
 from .._unpenalized import eliminate
-from ._cd import _Descent, _working_set
+from ._cd import (
+    _MIN_FINISH,
+    _NEWTON_STEPS,
+    _Descent,
+    _newton_affordable,
+    _newton_step,
+    _polish_cost,
+    _working_set,
+)
 from ._closed_form import solve_closed_form
+
+# BLAS's symmetric rank-k product (the upper triangle of A^T A), float64.
+_SYRK = la.blas.get_blas_funcs("syrk", (np.zeros((1, 1)),))
 
 # Inner problems are solved to at most this fraction of their gap at the start.
 INNER_FRACTION = 0.3
 # Epochs of coordinate descent per inner problem at most.
 INNER_EPOCHS = 500
+# Below this relative outer gap, each inner answer gets a feature-sign Newton
+# step on its support (:func:`_polish`).
+_POLISH_BELOW = 1e-4
 # Armijo constant and largest number of halvings of the step.
 SIGMA = 1e-2
 MAX_BACKTRACK = 30
@@ -229,11 +252,17 @@ class _Run:
             self.ws = ws
             XW = problem.X if ws.size == p else problem.X[:, ws]
             moved = False
-            for k in range(problem.n_coef):
-                new = self._class_step(state, k, ws, XW, logp, P, F, gap)
+            if problem.n_coef > 1 and _joint_affordable(problem, ws.size):
+                new = self._joint_step(state, ws, XW, logp, P, F, gap)
                 if new is not None:
                     state, logp, P, F = new
                     moved = True
+            else:
+                for k in range(problem.n_coef):
+                    new = self._class_step(state, k, ws, XW, logp, P, F, gap)
+                    if new is not None:
+                        state, logp, P, F = new
+                        moved = True
             if problem.n_coef > 1 and not penalty.positive:
                 state, F = self._shift(state, ws, F)
             self.n_iter += 1
@@ -264,6 +293,55 @@ class _Run:
         eta_t = eta - matmul64(self.problem.X[:, ws[nz]], v[nz, None])
         return (W_t, b, eta_t), F - drop
 
+    def _joint_step(self, state, ws, XW, logp, P, F, gap):
+        """The proximal Newton step of every row at once, from the full
+        multinomial Hessian held as a Gram-form least-squares problem
+        (:func:`joint_model`), with its line search."""
+        problem = self.problem
+        W, b, eta = state
+        K, q = problem.n_coef, ws.size
+        model, free = joint_model(problem, XW, W[:, ws], b, eta, P)
+        l1 = np.concatenate([np.tile(self.l1[ws], K), np.zeros(free.size)])
+        l2 = np.concatenate([np.tile(self.l2[ws], K), np.zeros(free.size)])
+        theta0 = np.concatenate([W[:, ws].ravel(), b if free.size else []])
+        theta = self._inner_solve(model, l1, l2, theta0, gap / self.F0)
+        D = (theta[:K * q] - theta0[:K * q]).reshape(K, q)
+        db = theta[K * q:] - b if free.size else np.zeros(K)
+        Xd = matmul64(XW, D.T) + db
+        return self._line_search(state, ws, D, db, Xd, logp, P, F)
+
+    def _line_search(self, state, ws, D, db, Xd, logp, P, F, rows=None):
+        """Armijo backtracking on ``F`` along ``(D, db)`` for the coefficient
+        rows ``rows`` (all by default) on ``ws``; ``Xd`` is the change of
+        ``eta[:, rows]`` for a unit step.  ``(state, logp, P, F)`` after the
+        step, or None when no step decreases ``F``."""
+        problem = self.problem
+        W, b, eta = state
+        rows = np.arange(problem.n_coef) if rows is None else rows
+        l1, l2 = self.l1[ws], self.l2[ws]
+        W0 = W[np.ix_(rows, ws)]
+        pen0 = penalty_terms(W0, l1, l2)
+        R = problem.a[:, None] * (P[:, problem.cols[rows]] - problem.Y[:, problem.cols[rows]])
+        delta = float(np.sum(R * Xd)) + penalty_terms(W0 + D, l1, l2) - pen0
+        if not delta < 0.0:
+            return None
+        rest = F - problem.loss(logp) - pen0      # what the step leaves unchanged
+        t = 1.0
+        for _ in range(MAX_BACKTRACK):
+            eta_t = eta.copy()
+            eta_t[:, rows] += t * Xd
+            logp_t, P_t = log_probabilities(eta_t)
+            W_t = W0 + t * D
+            F_t = rest + problem.loss(logp_t) + penalty_terms(W_t, l1, l2)
+            if F_t <= F + SIGMA * t * delta + self.rounding:
+                W_new = W.copy()
+                W_new[np.ix_(rows, ws)] = W_t
+                b_new = b.copy()
+                b_new[rows] += t * db
+                return (W_new, b_new, eta_t), logp_t, P_t, F_t
+            t *= 0.5
+        return None
+
     def _class_step(self, state, k, ws, XW, logp, P, F, gap):
         """The proximal Newton step of coefficient row ``k`` on ``ws`` with its
         line search: ``(state, logp, P, F)`` after it, or None (no decrease)."""
@@ -281,31 +359,10 @@ class _Run:
         d, db = w_new - w0, b_new - b[k]
         if not np.any(d) and db == 0.0:
             return None
-        Xd = (matmul64(XW, d[:, None])[:, 0] if np.any(d) else np.zeros(eta.shape[0]))
+        Xd = (matmul64(XW, d[:, None]) if np.any(d) else np.zeros((eta.shape[0], 1)))
         Xd += db
-        l1, l2 = self.l1[ws], self.l2[ws]
-        pen0 = penalty_terms(w0[None], l1, l2)
-        col = problem.cols[k]
-        R = problem.a * (P[:, col] - problem.Y[:, col])
-        delta = float(R @ Xd) + penalty_terms(w_new[None], l1, l2) - pen0
-        if not delta < 0.0:
-            return None
-        rest = F - problem.loss(logp) - pen0      # what the step leaves unchanged
-        t = 1.0
-        for _ in range(MAX_BACKTRACK):
-            eta_t = eta.copy()
-            eta_t[:, k] += t * Xd
-            logp_t, P_t = log_probabilities(eta_t)
-            w_t = w0 + t * d
-            F_t = rest + problem.loss(logp_t) + penalty_terms(w_t[None], l1, l2)
-            if F_t <= F + SIGMA * t * delta + self.rounding:
-                W_t = W.copy()
-                W_t[k, ws] = w_t
-                b_t = b.copy()
-                b_t[k] += t * db
-                return (W_t, b_t, eta_t), logp_t, P_t, F_t
-            t *= 0.5
-        return None
+        return self._line_search(state, ws, d[None], np.array([db]), Xd, logp, P, F,
+                                 rows=np.array([k]))
 
     def _inner(self, XW, z, h, H, w0, gap):
         """Minimise the (scaled) quadratic model of one row on the working set:
@@ -348,9 +405,100 @@ class _Run:
         start = w0.astype(inner.out_dtype)
         target = inner.gap(start, 0, pen) * min(INNER_FRACTION, np.sqrt(rel_gap))
         run = _Descent(inner, 0, pen, l1, l2, INNER_EPOCHS, True, True)
-        w, _, _, _ = run.descend(w0.astype(inner.dtype), target, None)
+        w, gap, _, _ = run.descend(w0.astype(inner.dtype), target, None)
         self.n_epochs += run.n_epochs
-        return np.asarray(w, dtype=np.float64)
+        w = np.asarray(w, dtype=np.float64)
+        if rel_gap <= _POLISH_BELOW:
+            w = _polish(inner, pen, l1, l2, w, max(run.n_epochs, _MIN_FINISH))
+        return w
+
+
+# The joint multinomial step when its Gram matrix has at most this many rows
+# ((|W| + 1) K), and forming it at most _JOINT_FLOPS flops (n ((|W| + 1) K)^2).
+_JOINT_MAX = 1500
+_JOINT_FLOPS = 2e10
+
+
+def _joint_affordable(problem, size):
+    m = (size + 1) * problem.n_coef
+    return m <= _JOINT_MAX and problem.shape[0] * float(m) ** 2 <= _JOINT_FLOPS
+
+
+def joint_model(problem, XW, W0, b0, eta, P):
+    """The second-order model of the multinomial loss in every coefficient row
+    and intercept at once, as a Gram-form least-squares problem.
+
+    With ``H_i = diag(p_i) - p_i p_i^T`` (the Hessian of ``logsumexp`` at
+    ``eta_i``), ``xt_i = (x_i, 1)`` and ``theta`` the coefficients stacked
+    class by class (then the intercepts), the loss's model at ``theta0`` is
+    ``1/2 (theta - theta0)^T Hs (theta - theta0) + grad^T (theta - theta0)``
+    with ``S Hs = sum_i s_i (xt_i xt_i^T) (x) H_i =: G``.  It equals
+    ``|yt - Z theta|^2 / (2S)`` up to a constant for the rows ``Z`` of
+    ``sqrt(s_i) L_i^T (xt_i (x) .)``, ``H_i = L_i L_i^T``, and ``yt_i =
+    sqrt(s_i) (L_i^T eta_i - L_i^+ r_i)``, ``r_i = p_i - y_i`` (in the range of
+    ``H_i``: ``1^T r_i = 0``): ``Z^T Z = G``, ``Z^T yt = G theta0 - S grad``
+    and ``|yt|^2 = sum_i s_i (eta_i^T H_i eta_i - 2 eta_i^T r_i + sum_k
+    r_ik^2 / p_ik)`` (``r^T H^+ r = sum_k r_k^2 / p_k`` on ``1^\perp``), so
+    neither ``Z`` nor ``L_i`` is formed.  ``G = blockdiag_k(Xt^T diag(s p_k) Xt)
+    - A^T A`` with ``A = [sqrt(s) p_k xt]_k``, one product of BLAS.
+
+    Returns the :class:`~skreg._datafit.GramProblem` and the indices of the
+    intercepts in it (unpenalised: partialled out by the inner solve).
+    """
+    n, q = XW.shape
+    K = problem.n_coef
+    s = problem.s
+    Xt = XW.toarray() if sp.issparse(XW) else XW
+    Xt = np.asarray(Xt, dtype=np.float64)
+    if problem.fit_intercept:
+        Xt = np.column_stack([Xt, np.ones(n)])
+    m = Xt.shape[1]
+    root = np.sqrt(s)
+    A = np.empty((n, m * K), order="F")
+    for k in range(K):
+        np.multiply(Xt, (root * P[:, k])[:, None], out=A[:, k * m:(k + 1) * m])
+    G = -_SYRK(1.0, A, trans=1, lower=0)
+    for k in range(K):
+        blk = slice(k * m, (k + 1) * m)
+        B = np.multiply(Xt, np.sqrt(s * P[:, k])[:, None], order="F")
+        G[blk, blk] += _SYRK(1.0, B, trans=1, lower=0)
+    G = np.triu(G) + np.triu(G, 1).T
+    # order: coefficients class by class, then the intercepts
+    order = np.concatenate([np.arange(k * m, k * m + q) for k in range(K)]
+                           + ([np.arange(K) * m + q] if m > q else []))
+    G = G[np.ix_(order, order)]
+    theta0 = np.concatenate([W0.ravel(), b0 if m > q else []])
+    R = P - problem.Y
+    grad = (Xt.T @ (s[:, None] * R)).T.ravel()[order]       # S * gradient
+    C = G @ theta0 - grad
+    Pf = np.maximum(P, HESSIAN_FLOOR)
+    quad = np.sum(P * eta * eta, axis=1) - np.sum(P * eta, axis=1) ** 2
+    YY = float(s @ (quad - 2.0 * np.sum(eta * R, axis=1) + np.sum(R * R / Pf, axis=1)))
+    YY = max(YY, 0.0)
+    model = GramProblem(G, C[:, None], np.array([YY]), problem.n_weight, (n, G.shape[0]),
+                        np.zeros(G.shape[0]), np.zeros(1), np.float64)
+    free = np.arange(K * q, G.shape[0])
+    return model, free
+
+
+def _polish(inner, pen, l1, l2, w, budget):
+    """Feature-sign Newton steps on the inner problem's support (exact on it
+    when the signs are right: :func:`skreg._solvers._cd._newton_step`), kept
+    when they do not increase the inner objective and affordable (at most
+    ``budget`` epochs' worth).  Near the optimum the outer gap of an L1 penalty
+    is about ``|w|_1`` times the largest violation, linear in it, while the
+    inner least-squares gap is quadratic: the inner descent cannot resolve the
+    violations the outer tolerance asks for, and this step lands on them."""
+    support = np.flatnonzero(w)
+    if (not support.size or not _newton_affordable(inner, support.size)
+            or _polish_cost(inner, support, l2) > budget):
+        return w
+    new = _newton_step(inner, 0, w, support, l1, l2, pen.positive, _NEWTON_STEPS)
+    if new is None:
+        return w
+    before = inner.primal_and_gap(w, 0, pen)[0]
+    after = inner.primal_and_gap(new, 0, pen)[0]
+    return new if after <= before else w
 
 
 def _form(n, size, sparse, smooth):
