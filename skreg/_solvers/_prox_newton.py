@@ -124,6 +124,9 @@ MAX_BACKTRACK = 30
 # An objective within this many ulps (of F0) of the Armijo bound counts as met:
 # F is a weighted mean of n terms, its rounding is not a failure of the step.
 _ROUNDING_ULPS = 64
+# Outer iterations without a smaller gap before the solver stops (the rounding
+# floor: steps F cannot resolve any more).
+_STALL = 3
 # Coordinate descent on the Gram matrix of the working set when the data are
 # at least this many times taller than the working set is wide, for working
 # sets up to _GRAM_MAX features (_GRAM_MAX_SPARSE for a sparse design).
@@ -227,6 +230,7 @@ class _Run:
         problem, penalty = self.problem, self.penalty
         p = problem.shape[1]
         fresh = True
+        best, stalled = np.inf, 0
         while True:
             W, b, eta = state
             logp, P = log_probabilities(eta)
@@ -245,7 +249,9 @@ class _Run:
                 done = not np.any(score > 0) and gap <= self.tol_abs
             else:
                 done = gap <= self.tol_abs
-            if done or self.n_iter >= max_iter:
+            stalled = stalled + 1 if gap >= best else 0
+            best = min(best, gap)
+            if done or self.n_iter >= max_iter or stalled >= _STALL:
                 return state, self.n_iter, gap, F, self.ws
             ws = _working_set(np.any(W != 0, axis=0), score, p, True, start_ws)
             start_ws = None
@@ -323,17 +329,20 @@ class _Run:
         pen0 = penalty_terms(W0, l1, l2)
         R = problem.a[:, None] * (P[:, problem.cols[rows]] - problem.Y[:, problem.cols[rows]])
         delta = float(np.sum(R * Xd)) + penalty_terms(W0 + D, l1, l2) - pen0
-        if not delta < 0.0:
+        if not delta < 0.0 and not delta <= self.rounding:
             return None
+        # a predicted decrease at the rounding level of F is tried in full only:
+        # F cannot tell such a step from its rounding, the next gap will
+        tries = MAX_BACKTRACK if delta < -self.rounding else 1
         rest = F - problem.loss(logp) - pen0      # what the step leaves unchanged
         t = 1.0
-        for _ in range(MAX_BACKTRACK):
+        for _ in range(tries):
             eta_t = eta.copy()
             eta_t[:, rows] += t * Xd
             logp_t, P_t = log_probabilities(eta_t)
             W_t = W0 + t * D
             F_t = rest + problem.loss(logp_t) + penalty_terms(W_t, l1, l2)
-            if F_t <= F + SIGMA * t * delta + self.rounding:
+            if F_t <= F + SIGMA * t * min(delta, 0.0) + self.rounding:
                 W_new = W.copy()
                 W_new[np.ix_(rows, ws)] = W_t
                 b_new = b.copy()
@@ -498,7 +507,8 @@ def _polish(inner, pen, l1, l2, w, budget):
         return w
     before = inner.primal_and_gap(w, 0, pen)[0]
     after = inner.primal_and_gap(new, 0, pen)[0]
-    return new if after <= before else w
+    rounding = _ROUNDING_ULPS * np.finfo(np.float64).eps * inner.zero_objective(0)
+    return new if after <= before + rounding else w
 
 
 def _form(n, size, sparse, smooth):
