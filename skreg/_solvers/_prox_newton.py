@@ -447,7 +447,7 @@ def joint_model(problem, XW, W0, b0, eta, P):
     sqrt(s_i) (L_i^T eta_i - L_i^+ r_i)``, ``r_i = p_i - y_i`` (in the range of
     ``H_i``: ``1^T r_i = 0``): ``Z^T Z = G``, ``Z^T yt = G theta0 - S grad``
     and ``|yt|^2 = sum_i s_i (eta_i^T H_i eta_i - 2 eta_i^T r_i + sum_k
-    r_ik^2 / p_ik)`` (``r^T H^+ r = sum_k r_k^2 / p_k`` on ``1^\perp``), so
+    r_ik^2 / p_ik)`` (``r^T H^+ r = sum_k r_k^2 / p_k`` on the sum-zero vectors), so
     neither ``Z`` nor ``L_i`` is formed.  ``G = blockdiag_k(Xt^T diag(s p_k) Xt)
     - A^T A`` with ``A = [sqrt(s) p_k xt]_k``, one product of BLAS.
 
