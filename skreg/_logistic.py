@@ -82,7 +82,10 @@ current probabilities ``P``, in two steps that keep ``U`` feasible:
    Moving towards the labels, ``U_kappa = (1 - kappa) Y + kappa U`` stays on
    the simplex and feasible, and scales ``xi`` by ``kappa``; ``kappa`` is the
    largest value in ``[0, 1]`` that meets every such bound.  At the optimum
-   ``kappa = 1``.
+   ``kappa = 1``.  Far from it the gap there may exceed the one at ``kappa =
+   0`` (``U = Y``: ``D = 0``, the gap is ``F`` itself), and the smaller of the
+   two is taken (the best ``kappa`` in between is not searched for: it would
+   only refine a gap far above any tolerance).
 
 So the gap is a certificate at every point: ``F(W, b) - F* <= gap``, zero
 exactly at the optimum.  Coordinates without any penalty (``l1_j = l2_j = 0``:
@@ -312,8 +315,10 @@ class LogisticProblem:
         free = (l1 == 0) & (l2 == 0)
         terms = _GapTerms(self, W, U, xi, logp, l1, l2, penalty.positive, free,
                           projected=U is not P)
-        terms.primal = primal
-        gap = terms.minimise(self._kappa(xi, l1, l2, penalty.positive, free))
+        # the largest feasible kappa (1 at the optimum), or kappa = 0 (the labels
+        # themselves: D = 0, the gap is F) when that is smaller; the best kappa
+        # between them is not searched for: it matters only far from the optimum
+        gap = min(terms.value(self._kappa(xi, l1, l2, penalty.positive, free)), primal)
         if np.any(free):
             gap += self._free_measure(W, xi, P, free)
         return primal, gap
@@ -392,78 +397,25 @@ class LogisticProblem:
         return max(top, 0.0) / l1_ratio
 
 
-# Safeguarded Newton iterations on the dual point's scale kappa, searched for
-# only when the gap at its largest value exceeds this fraction of F.
-_KAPPA_STEPS = 20
-_KAPPA_SEARCH = 1e-3
-
-
 class _GapTerms:
     """The gap at the dual point ``U_kappa = (1 - kappa) Y + kappa U`` as a
-    function of ``kappa`` (convex: the dual is concave along the segment), with
-    its first two derivatives, and its minimiser on ``[0, kappa_max]``."""
+    function of ``kappa`` (convex: the dual is concave along the segment)."""
 
     def __init__(self, problem, W, U, xi, logp, l1, l2, positive, free, projected):
         self.problem, self.W, self.U, self.xi, self.logp = problem, W, U, xi, logp
         self.l1, self.l2, self.positive, self.free = l1, l2, positive, free
         self.projected = projected
-        self.D = U - problem.Y
 
-    def value(self, kappa, derivatives=False):
-        """``gap(kappa)``, and ``(gap', gap'')`` when asked."""
+    def value(self, kappa):
+        """``gap(kappa)``, the unpenalised coordinates aside."""
         problem, W, xi = self.problem, self.W, kappa * self.xi
-        l1, l2, positive = self.l1, self.l2, self.positive
-        gap = d1 = d2 = 0.0
+        l1, l2 = self.l1, self.l2
+        gap = 0.0
         if self.projected or kappa < 1.0:   # (KL(P || P) = 0, not its rounding)
-            Uk = problem.Y + kappa * self.D
+            Uk = problem.Y + kappa * (self.U - problem.Y)
             kl = np.sum(xlogy(Uk, Uk) - Uk * self.logp, axis=1)
             gap = max(float(problem.a @ kl), 0.0)
-            if derivatives:
-                pos = Uk > 0
-                logu = np.log(Uk, where=pos, out=np.zeros_like(Uk))
-                d1 = float(problem.a @ np.sum(self.D * (logu - self.logp), axis=1))
-                with np.errstate(divide="ignore"):
-                    curv = np.where(pos, self.D**2 / np.where(pos, Uk, 1.0), 0.0)
-                d2 = float(problem.a @ curv.sum(axis=1))
         keep = ~self.free
         fy = (np.abs(W) * l1 + 0.5 * l2 * W * W
-              + conjugate_terms(xi, l1, l2, positive) - xi * W)[:, keep]
-        gap += float(np.sum(np.maximum(fy, 0.0)))
-        if derivatives:
-            x0, Wk = self.xi[:, keep], W[:, keep]
-            l1k, l2k = l1[keep], l2[keep]
-            v = kappa * x0
-            excess = np.maximum((v if positive else np.abs(v)) - l1k, 0.0)
-            smooth = l2k > 0
-            slope = np.zeros_like(v)
-            slope[:, smooth] = excess[:, smooth] / l2k[smooth]
-            if not positive:
-                slope *= np.sign(v)
-            d1 += float(np.sum((slope - Wk) * x0))
-            active = (excess > 0) & smooth
-            d2 += float(np.sum(np.where(active, x0**2 / np.where(smooth, l2k, 1.0), 0.0)))
-        return (gap, d1, d2) if derivatives else gap
-
-    def minimise(self, kappa_max):
-        """The smallest gap over ``kappa`` in ``[0, kappa_max]``: ``kappa_max``
-        when the gap decreases up to it (always at the optimum), otherwise a
-        safeguarded Newton search (the gap is ``F`` at ``kappa = 0``)."""
-        hi = kappa_max
-        gap, d1, d2 = self.value(hi, True)
-        # a search pays only where the point is far from optimal (the gap a
-        # sizeable part of F): near the optimum kappa_max = 1 is the best
-        if not d1 > 0.0 or not gap > _KAPPA_SEARCH * self.primal:
-            return gap
-        best, lo, kappa = gap, 0.0, hi
-        for _ in range(_KAPPA_STEPS):
-            step = kappa - d1 / d2 if d2 > 0 else -1.0
-            kappa = step if lo < step < hi else 0.5 * (lo + hi)
-            gap, d1, d2 = self.value(kappa, True)
-            best = min(best, gap)
-            if d1 > 0.0:
-                hi = kappa
-            else:
-                lo = kappa
-            if hi - lo <= 1e-3 * hi:
-                break
-        return best
+              + conjugate_terms(xi, l1, l2, self.positive) - xi * W)[:, keep]
+        return gap + float(np.sum(np.maximum(fy, 0.0)))
