@@ -155,11 +155,24 @@ def log_probabilities(eta):
     class 1); of shape (n, K), ``K > 2``, the multinomial one (log-softmax).
     """
     if eta.shape[1] == 1:
+        # log sigma(t) = -(max(-t, 0) + log1p(e^{-|t|})), and the same for -t:
+        # one exponential and one log1p per sample, no overflow
         t = eta[:, 0]
+        e = np.exp(-np.abs(t))
+        soft = np.log1p(e)
         logp = np.empty((t.shape[0], 2))
-        np.logaddexp(0.0, t, out=logp[:, 0])        # -log sigma(-t)
-        np.logaddexp(0.0, -t, out=logp[:, 1])       # -log sigma(t)
-        np.negative(logp, out=logp)
+        np.maximum(t, 0.0, out=logp[:, 0])
+        np.minimum(t, 0.0, out=logp[:, 1])
+        logp[:, 0] += soft
+        logp[:, 1] -= soft
+        logp[:, 0] *= -1.0
+        P = np.empty_like(logp)
+        big = 1.0 / (1.0 + e)                       # sigma(|t|)
+        small = e * big                             # sigma(-|t|)
+        pos = t >= 0
+        P[:, 1] = np.where(pos, big, small)
+        P[:, 0] = np.where(pos, small, big)
+        return logp, P
     else:
         top = eta.max(axis=1, keepdims=True)
         shifted = eta - top
@@ -190,7 +203,8 @@ class LogisticProblem:
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        float32 or float64; a sparse matrix is held in CSC.
+        float32 or float64; held in column-major order (a sparse matrix in CSC,
+        a dense one Fortran-ordered: a copy unless it already is).
     codes : ndarray of int of shape (n_samples,)
         Class codes in ``0..n_classes-1``.
     sample_weight : ndarray of shape (n_samples,)
@@ -210,8 +224,9 @@ class LogisticProblem:
     """
 
     def __init__(self, X, codes, sample_weight, n_classes, fit_intercept):
-        if sp.issparse(X):
-            X = X.tocsc()
+        # columns contiguous: the solver gathers and re-weights a working set's
+        # columns every iteration (a copy of a row-major dense X, made once)
+        X = X.tocsc() if sp.issparse(X) else np.asfortranarray(X)
         self.X = X
         self.shape = X.shape
         self.dtype = X.dtype
