@@ -299,16 +299,14 @@ class LogisticProblem:
         R = self.residual(P)
         return rmatmul64(self.X, R).T, R.sum(axis=0)
 
-    def hessian_weights(self, P, k):
-        """``h_i = s_i max(p_ik (1 - p_ik), floor)`` for coefficient row ``k``
-        and the working response's step ``(y_ik - p_ik) / max(p_ik (1 - p_ik),
-        floor)``: the quadratic model of the loss in row ``k`` is
-        ``1/(2S) sum_i h_i (z_i - eta_ik)^2``, ``z = eta_k + step``."""
+    def curvature(self, P, k):
+        """``max(p_ik (1 - p_ik), floor)`` for coefficient row ``k``: the Hessian
+        weights of the row's quadratic model are ``h_i = s_i`` times it, and its
+        working response ``z_i = eta_ik + (y_ik - p_ik) / curvature_i``."""
         col = self.cols[k]
         p = P[:, col]
         q = P[:, 0] if self.n_classes == 2 else 1.0 - p     # 1 - p, no cancellation
-        curv = np.maximum(p * q, HESSIAN_FLOOR)
-        return self.s * curv, (self.Y[:, col] - p) / curv
+        return np.maximum(p * q, HESSIAN_FLOOR)
 
     # -- the certificate
     def primal_and_gap(self, coef, intercept, penalty, eta=None, grad=None):

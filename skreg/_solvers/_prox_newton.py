@@ -95,6 +95,7 @@ from .._logistic import (
     log_probabilities,
     matmul64,
     penalty_terms,
+    rmatmul64,
 )
 from .._penalties import ElasticNetPenalty
 from .._unpenalized import eliminate
@@ -125,6 +126,9 @@ MAX_BACKTRACK = 30
 # An objective within this many ulps (of F0) of the Armijo bound counts as met:
 # F is a weighted mean of n terms, its rounding is not a failure of the step.
 _ROUNDING_ULPS = 64
+# A Hessian is reused for the next step when its last step divided the gap by
+# at least 1 / _REUSE_RATE (and always once after it was formed).
+_REUSE_RATE = 0.1
 # Outer iterations without a smaller gap before the solver stops (the rounding
 # floor: steps F cannot resolve any more).
 _STALL = 3
@@ -214,6 +218,8 @@ class _Run:
         self.problem, self.penalty, self.tol_abs = problem, penalty, tol_abs
         self.l1, self.l2 = penalty.weights(problem.shape[1])
         self.n_iter = self.n_epochs = 0
+        self._curvature = None          # the last Hessian's Gram (reuse)
+        self._gap_before = self._gap_now = np.inf
         self.F0 = max(problem.null_objective(), 1e-300)
         self.ws = np.zeros(0, dtype=np.int64)
         self.rounding = _ROUNDING_ULPS * np.finfo(np.float64).eps * max(
@@ -236,7 +242,7 @@ class _Run:
         while True:
             W, b, eta = state
             logp, P = log_probabilities(eta) if probs is None else probs
-            G = problem.gradient(P)[0]
+            G, gb = problem.gradient(P)
             F, gap = problem.primal_and_gap(W, b, penalty, eta, G)
             if gap <= self.tol_abs and not fresh:
                 # the certificate from a freshly computed eta (the running one
@@ -253,6 +259,7 @@ class _Run:
                 done = gap <= self.tol_abs
             stalled = stalled + 1 if gap >= best else 0
             best = min(best, gap)
+            self._gap_before, self._gap_now = self._gap_now, gap
             if done or self.n_iter >= max_iter or stalled >= _STALL:
                 return state, self.n_iter, gap, F, self.ws
             ws = _working_set(np.any(W != 0, axis=0), score, p, True, start_ws)
@@ -261,13 +268,14 @@ class _Run:
             XW = problem.X if ws.size == p else problem.X[:, ws]
             moved = False
             if problem.n_coef > 1 and _joint_affordable(problem, ws.size):
-                new = self._joint_step(state, ws, XW, logp, P, F, gap)
+                new = self._joint_step(state, ws, XW, logp, P, F, gap, G, gb)
                 if new is not None:
                     state, logp, P, F = new
                     moved = True
             else:
                 for k in range(problem.n_coef):
-                    new = self._class_step(state, k, ws, XW, logp, P, F, gap)
+                    new = self._class_step(state, k, ws, XW, logp, P, F, gap,
+                                           G if not moved else None)
                     if new is not None:
                         state, logp, P, F = new
                         moved = True
@@ -301,22 +309,34 @@ class _Run:
         eta_t = eta - matmul64(self.problem.X[:, ws[nz]], v[nz, None])
         return (W_t, b, eta_t), F - drop
 
-    def _joint_step(self, state, ws, XW, logp, P, F, gap):
+    def _joint_step(self, state, ws, XW, logp, P, F, gap, grad, grad_b):
         """The proximal Newton step of every row at once, from the full
         multinomial Hessian held as a Gram-form least-squares problem
-        (:func:`joint_model`), with its line search."""
+        (:class:`_JointCurvature`), with its line search; the Hessian of an
+        earlier iteration is reused as the binary one is (:meth:`_reusable`)."""
         problem = self.problem
         W, b, eta = state
         K, q = problem.n_coef, ws.size
-        model, free = joint_model(problem, XW, W[:, ws], b, eta, P)
-        l1 = np.concatenate([np.tile(self.l1[ws], K), np.zeros(free.size)])
-        l2 = np.concatenate([np.tile(self.l2[ws], K), np.zeros(free.size)])
-        theta0 = np.concatenate([W[:, ws].ravel(), b if free.size else []])
-        theta = self._inner_solve(model, l1, l2, theta0, gap / self.F0)
-        D = (theta[:K * q] - theta0[:K * q]).reshape(K, q)
-        db = theta[K * q:] - b if free.size else np.zeros(K)
-        Xd = matmul64(XW, D.T) + db
-        return self._line_search(state, ws, D, db, Xd, logp, P, F)
+        theta0 = np.concatenate([W[:, ws].ravel(), b if problem.fit_intercept else []])
+        g = np.concatenate([grad[:, ws].ravel(), grad_b if problem.fit_intercept else []])
+        stale = self._reusable(ws)
+        for attempt in ((True, False) if stale else (False,)):
+            if not attempt:
+                self._curvature = _JointCurvature.of(problem, XW, P, ws)
+            cache = self._curvature
+            cache.fresh = not attempt
+            model = cache.model(problem, eta, P, theta0, g)
+            free = np.arange(K * q, theta0.size)
+            l1 = np.concatenate([np.tile(self.l1[ws], K), np.zeros(free.size)])
+            l2 = np.concatenate([np.tile(self.l2[ws], K), np.zeros(free.size)])
+            theta = self._inner_solve(model, l1, l2, theta0, gap / self.F0)
+            D = (theta[:K * q] - theta0[:K * q]).reshape(K, q)
+            db = theta[K * q:] - b if free.size else np.zeros(K)
+            Xd = matmul64(XW, D.T) + db
+            new = self._line_search(state, ws, D, db, Xd, logp, P, F)
+            if new is not None:
+                return new
+        return None
 
     def _line_search(self, state, ws, D, db, Xd, logp, P, F, rows=None):
         """Armijo backtracking on ``F`` along ``(D, db)`` for the coefficient
@@ -353,43 +373,66 @@ class _Run:
             t *= 0.5
         return None
 
-    def _class_step(self, state, k, ws, XW, logp, P, F, gap):
+    def _class_step(self, state, k, ws, XW, logp, P, F, gap, grad):
         """The proximal Newton step of coefficient row ``k`` on ``ws`` with its
-        line search: ``(state, logp, P, F)`` after it, or None (no decrease)."""
+        line search: ``(state, logp, P, F)`` after it, or None (no decrease).
+        ``grad`` is the loss gradient in ``W`` at ``state`` (None when a
+        previous row's step has moved it)."""
         problem = self.problem
         W, b, eta = state
-        h, step = problem.hessian_weights(P, k)
-        H = float(h.sum())
-        if not H > 0.0:
-            return None
-        z = eta[:, k] + step
+        col = problem.cols[k]
+        r = problem.Y[:, col] - P[:, col]                      # y - p
         w0 = W[k, ws]
-        w_new, b_new = self._inner(XW, z, h, H, w0, gap)
-        if not problem.fit_intercept:
-            b_new = 0.0
-        d, db = w_new - w0, b_new - b[k]
-        if not np.any(d) and db == 0.0:
-            return None
-        Xd = (matmul64(XW, d[:, None]) if np.any(d) else np.zeros((eta.shape[0], 1)))
-        Xd += db
-        return self._line_search(state, ws, d[None], np.array([db]), Xd, logp, P, F,
-                                 rows=np.array([k]))
+        gb = -float(problem.a @ r)
+        if grad is None:
+            gW = -rmatmul64(XW, (problem.a * r)[:, None])[:, 0]
+        else:
+            gW = grad[k, ws]
+        stale = self._reusable(ws) if problem.n_coef == 1 else False
+        for attempt in ((True, False) if stale else (False,)):
+            curv = self._curvature.curv if attempt else problem.curvature(P, k)
+            w_new, b_new = self._inner(XW, eta[:, k], r, curv, w0, b[k], gW, gb, gap,
+                                       attempt, ws)
+            d, db = w_new - w0, (b_new - b[k] if problem.fit_intercept else 0.0)
+            if not np.any(d) and db == 0.0:
+                continue
+            Xd = (matmul64(XW, d[:, None]) if np.any(d)
+                  else np.zeros((eta.shape[0], 1)))
+            Xd += db
+            new = self._line_search(state, ws, d[None], np.array([db]), Xd, logp, P, F,
+                                    rows=np.array([k]))
+            if new is not None:
+                return new
+        return None
 
-    def _inner(self, XW, z, h, H, w0, gap):
-        """Minimise the (scaled) quadratic model of one row on the working set:
-        ``(w, intercept)``."""
+    def _reusable(self, ws):
+        """Whether the last Hessian (its Gram matrix) may serve again: same
+        working set, and the last step taken with it decreased the gap enough
+        (a step with a fresh Hessian always earns one reuse)."""
+        cache = self._curvature
+        return (cache is not None and np.array_equal(cache.ws, ws)
+                and (cache.fresh or self._gap_now <= _REUSE_RATE * self._gap_before))
+
+    def _inner(self, XW, eta_k, r, curv, w0, b0, gW, gb, gap, stale, ws):
+        """Minimise the (scaled) quadratic model of one row on the working set
+        from ``w0``: ``(w, intercept)``.  ``r = y - p``, ``curv`` the floored
+        ``p (1 - p)``, ``gW`` and ``gb`` the loss gradient in ``w`` and ``b``."""
         problem = self.problem
-        size = w0.size
-        if size == 0:
+        h = problem.s * curv
+        H = float(h.sum())
+        z = eta_k + r / curv
+        if w0.size == 0:
             return w0, float(h @ z) / H
         scale = problem.n_weight / H
-        form = _form(problem.shape[0], size, problem.sparse, self._smooth())
-        if form == "gram" and not problem.sparse:
-            inner = weighted_gram(XW, z, h, problem.fit_intercept)
+        form = _form(problem.shape[0], w0.size, problem.sparse, self._smooth())
+        if form == "gram":
+            if not stale:
+                self._curvature = _Curvature.of(XW, h, curv, ws, problem.fit_intercept)
+            inner = self._curvature.model(z, w0, gW, gb, problem.n_weight)
+            self._curvature.fresh = not stale
         else:
             inner = prepare_problem(XW, z[:, None], h, problem.fit_intercept, form)
             inner.out_dtype = np.dtype(np.float64)   # the iterate stays float64
-        ws = self.ws
         l1, l2 = scale * self.l1[ws], scale * self.l2[ws]
         w = self._inner_solve(inner, l1, l2, w0, gap / self.F0)
         intercept = float(inner.y_mean[0] - np.asarray(inner.X_mean) @ w)
@@ -438,9 +481,10 @@ def _joint_affordable(problem, size):
     return m <= _JOINT_MAX and problem.shape[0] * float(m) ** 2 <= _JOINT_FLOPS
 
 
-def joint_model(problem, XW, W0, b0, eta, P):
+class _JointCurvature:
     """The second-order model of the multinomial loss in every coefficient row
-    and intercept at once, as a Gram-form least-squares problem.
+    and intercept at once, as a Gram-form least-squares problem; its Hessian
+    part is kept for reuse, as :class:`_Curvature`'s.
 
     With ``H_i = diag(p_i) - p_i p_i^T`` (the Hessian of ``logsumexp`` at
     ``eta_i``), ``xt_i = (x_i, 1)`` and ``theta`` the coefficients stacked
@@ -452,71 +496,117 @@ def joint_model(problem, XW, W0, b0, eta, P):
     sqrt(s_i) (L_i^T eta_i - L_i^+ r_i)``, ``r_i = p_i - y_i`` (in the range of
     ``H_i``: ``1^T r_i = 0``): ``Z^T Z = G``, ``Z^T yt = G theta0 - S grad``
     and ``|yt|^2 = sum_i s_i (eta_i^T H_i eta_i - 2 eta_i^T r_i + sum_k
-    r_ik^2 / p_ik)`` (``r^T H^+ r = sum_k r_k^2 / p_k`` on the sum-zero vectors), so
-    neither ``Z`` nor ``L_i`` is formed.  ``G = blockdiag_k(Xt^T diag(s p_k) Xt)
-    - A^T A`` with ``A = [sqrt(s) p_k xt]_k``, one product of BLAS.
-
-    Returns the :class:`~skreg._datafit.GramProblem` and the indices of the
-    intercepts in it (unpenalised: partialled out by the inner solve).
+    r_ik^2 / p_ik)`` (``r^T H^+ r = sum_k r_k^2 / p_k`` on the sum-zero
+    vectors), so neither ``Z`` nor ``L_i`` is formed.  ``G =
+    blockdiag_k(Xt^T diag(s p_k) Xt) - A^T A`` with ``A = [sqrt(s) p_k xt]_k``,
+    one symmetric product of BLAS.  The intercepts are unpenalised coordinates,
+    partialled out by the inner solve (:mod:`skreg._unpenalized`).
     """
-    n, q = XW.shape
-    K = problem.n_coef
-    s = problem.s
-    Xt = XW.toarray() if sp.issparse(XW) else XW
-    Xt = np.asarray(Xt, dtype=np.float64)
-    if problem.fit_intercept:
-        Xt = np.column_stack([Xt, np.ones(n)])
-    m = Xt.shape[1]
-    root = np.sqrt(s)
-    A = np.empty((n, m * K), order="F")
-    for k in range(K):
-        np.multiply(Xt, (root * P[:, k])[:, None], out=A[:, k * m:(k + 1) * m])
-    G = -_SYRK(1.0, A, trans=1, lower=0)
-    for k in range(K):
-        blk = slice(k * m, (k + 1) * m)
-        B = np.multiply(Xt, np.sqrt(s * P[:, k])[:, None], order="F")
-        G[blk, blk] += _SYRK(1.0, B, trans=1, lower=0)
-    G = np.triu(G) + np.triu(G, 1).T
-    # order: coefficients class by class, then the intercepts
-    order = np.concatenate([np.arange(k * m, k * m + q) for k in range(K)]
-                           + ([np.arange(K) * m + q] if m > q else []))
-    G = G[np.ix_(order, order)]
-    theta0 = np.concatenate([W0.ravel(), b0 if m > q else []])
-    R = P - problem.Y
-    grad = (Xt.T @ (s[:, None] * R)).T.ravel()[order]       # S * gradient
-    C = G @ theta0 - grad
-    Pf = np.maximum(P, HESSIAN_FLOOR)
-    quad = np.sum(P * eta * eta, axis=1) - np.sum(P * eta, axis=1) ** 2
-    YY = float(s @ (quad - 2.0 * np.sum(eta * R, axis=1) + np.sum(R * R / Pf, axis=1)))
-    YY = max(YY, 0.0)
-    model = GramProblem(G, C[:, None], np.array([YY]), problem.n_weight, (n, G.shape[0]),
-                        np.zeros(G.shape[0]), np.zeros(1), np.float64)
-    free = np.arange(K * q, G.shape[0])
-    return model, free
+
+    def __init__(self, ws, G, P):
+        self.ws, self.G, self.P = ws, G, P
+        self.fresh = True
+
+    @classmethod
+    def of(cls, problem, XW, P, ws):
+        n, q = XW.shape
+        K = problem.n_coef
+        s = problem.s
+        Xt = XW.toarray() if sp.issparse(XW) else XW
+        Xt = np.asarray(Xt, dtype=np.float64)
+        if problem.fit_intercept:
+            Xt = np.column_stack([Xt, np.ones(n)])
+        m = Xt.shape[1]
+        root = np.sqrt(s)
+        A = np.empty((n, m * K), order="F")
+        for k in range(K):
+            np.multiply(Xt, (root * P[:, k])[:, None], out=A[:, k * m:(k + 1) * m])
+        G = -_SYRK(1.0, A, trans=1, lower=0)
+        for k in range(K):
+            blk = slice(k * m, (k + 1) * m)
+            B = np.multiply(Xt, np.sqrt(s * P[:, k])[:, None], order="F")
+            G[blk, blk] += _SYRK(1.0, B, trans=1, lower=0)
+        G = np.triu(G) + np.triu(G, 1).T
+        # order: coefficients class by class, then the intercepts
+        order = np.concatenate([np.arange(k * m, k * m + q) for k in range(K)]
+                               + ([np.arange(K) * m + q] if m > q else []))
+        return cls(ws, G[np.ix_(order, order)], P)
+
+    def model(self, problem, eta, P, theta0, grad):
+        """The Gram-form problem around ``theta0`` with the loss gradient
+        ``grad`` (same order) and the residual of the current ``P``; the
+        Hessian that of the ``P`` this curvature was formed at."""
+        s, Po = problem.s, self.P
+        R = P - problem.Y
+        C = self.G @ theta0 - problem.n_weight * grad
+        quad = np.sum(Po * eta * eta, axis=1) - np.sum(Po * eta, axis=1) ** 2
+        YY = float(s @ (quad - 2.0 * np.sum(eta * R, axis=1)
+                        + np.sum(R * R / np.maximum(Po, HESSIAN_FLOOR), axis=1)))
+        size = self.G.shape[0]
+        return GramProblem(self.G, C[:, None], np.array([max(YY, 0.0)]),
+                           problem.n_weight, (eta.shape[0], size), np.zeros(size),
+                           np.zeros(1), np.float64)
 
 
-def weighted_gram(XW, z, h, fit_intercept):
-    """The Gram form of ``prepare_problem(XW, z[:, None], h, fit_intercept,
-    "gram")`` for a dense ``XW``, made faster: one compiled pass centres and
-    weights the rows into a float64 Fortran copy (:func:`skreg._kernels.center_rows`,
-    means around a reference row, as the rows form does), and BLAS's symmetric
-    product forms the Gram matrix (half the flops of the general product the
-    statistics of :mod:`skreg._streaming` use, which centre a block of rows at
-    a time for memory, not needed here: the problem is held in memory)."""
-    n, q = XW.shape
-    Xc = np.empty((n, q), order="F")
-    if XW.flags.f_contiguous:
-        mean, _ = center_columns(XW, h, False, fit_intercept, Xc)
-    else:
-        mean, _ = center_rows(np.ascontiguousarray(XW), h, False, fit_intercept, Xc)
-    H = float(h.sum())
-    zbar = float(h @ z) / H if fit_intercept else 0.0
-    zt = np.sqrt(h) * (z - zbar)
-    G = _SYRK(1.0, Xc, trans=1, lower=0)
-    G = np.triu(G) + np.triu(G, 1).T
-    C = (zt @ Xc)[:, None]
-    return GramProblem(G, C, np.array([float(zt @ zt)]), H, (n, q), mean,
-                       np.array([zbar]), np.float64)
+class _Curvature:
+    """The Hessian part of one row's quadratic model on a working set, kept so
+    that a later iteration may reuse it: the centred weighted Gram matrix ``Gc =
+    sum_i h_i (x_i - mu)(x_i - mu)^T`` of the working set's columns, the
+    weighted means ``mu`` (zero without an intercept), ``H = sum_i h_i``, and
+    ``p (1 - p)`` itself (``h = s p (1 - p)``).
+
+    The rest of the model comes without another pass over ``X``: with ``z =
+    eta + (y - p) / (p (1 - p))`` and ``eta = X_W w + b`` (the coefficients
+    outside the working set are zero),
+
+    ``C = sum_i h_i (x_i - mu)(z_i - zbar) = Gc w - S (g_w - mu g_b)``
+
+    (``g_w``, ``g_b``: the loss gradient in ``w`` and ``b``; ``sum_i h_i (x_i -
+    mu) = 0`` removes ``b`` and ``zbar``), while ``zbar`` and ``|zt|^2`` are
+    sums over the samples.  The same formulas hold with the ``h`` of an earlier
+    point (a stale Hessian: a model with the current gradient and the old
+    curvature, still a descent direction for the line search).
+    """
+
+    def __init__(self, ws, curv, h, Gc, mu, fit_intercept):
+        self.ws, self.curv, self.h, self.Gc, self.mu = ws, curv, h, Gc, mu
+        self.H = float(h.sum())
+        self.fit_intercept = fit_intercept
+        self.fresh = True
+
+    @classmethod
+    def of(cls, XW, h, curv, ws, fit_intercept):
+        """Dense: one compiled pass centres and weights the columns into a
+        float64 Fortran copy (:func:`skreg._kernels.center_columns`, means
+        around a reference row as in the rows form) and BLAS's symmetric
+        product forms ``Gc`` (half the flops of the general product of the
+        statistics in :mod:`skreg._streaming`, which centre blocks of rows to
+        bound memory, not needed here).  Sparse: the Gram statistics of
+        :func:`skreg._datafit.prepare_problem`."""
+        n, q = XW.shape
+        if sp.issparse(XW):
+            stats = prepare_problem(XW, np.zeros((n, 1)), h, fit_intercept, "gram")
+            return cls(ws, curv, h, stats.G, np.asarray(stats.X_mean, dtype=np.float64),
+                       fit_intercept)
+        Xc = np.empty((n, q), order="F")
+        if XW.flags.f_contiguous:
+            mean, _ = center_columns(XW, h, False, fit_intercept, Xc)
+        else:
+            mean, _ = center_rows(np.ascontiguousarray(XW), h, False, fit_intercept, Xc)
+        Gc = _SYRK(1.0, Xc, trans=1, lower=0)
+        Gc = np.triu(Gc) + np.triu(Gc, 1).T
+        return cls(ws, curv, h, Gc, mean, fit_intercept)
+
+    def model(self, z, w0, gW, gb, S):
+        """The Gram-form problem of the model with working response ``z``
+        around ``w0`` (see the class docstring)."""
+        h, H = self.h, self.H
+        zbar = float(h @ z) / H if self.fit_intercept else 0.0
+        zt = z - zbar
+        C = self.Gc @ w0 - S * (gW - self.mu * gb if self.fit_intercept else gW)
+        n = z.shape[0]
+        return GramProblem(self.Gc, C[:, None], np.array([float(h @ (zt * zt))]), H,
+                           (n, w0.size), self.mu, np.array([zbar]), np.float64)
 
 
 def _polish(inner, pen, l1, l2, w, budget):
