@@ -8,13 +8,14 @@ A *fold source* (:mod:`skreg._cv_sources`) is all the engine knows of the data:
 ``training_problem(fold, spec, m)`` the prepared problem of the rows outside
                                     ``fold`` and its :class:`~skreg._solvers.Plan`
                                     for a path of ``m`` fits of ``spec``
-``held_out_score(fold, coefs, pr)`` one score per alpha of ``coefs`` (trained on
-                                    ``pr``) on the rows of ``fold``
+``held_out_score(fold, path, pr)``  one score per alpha of the ``path`` (trained
+                                    on ``pr``) on the rows of ``fold``
 ``grid_inputs(spec, rates)``        :func:`skreg._path.grid_inputs` of all the
                                     rows (float64) and their weight sum
 ``full_problem(spec, alpha, m)``    all the rows prepared for the refit, and its
                                     plan (``m`` fits along a path)
-``higher_is_better``                a scorer's score (True) or a squared error
+``higher_is_better``                a scorer's score (True) or a loss
+``path_name``                       the attribute of the score path
 ``n_targets``, ``single``, ``dtype``  the targets and the dtype of the answer
 ==================================  ============================================
 
@@ -23,10 +24,10 @@ the statistics of every fold (squared error; Dask, Spark, ``partial_fit``).
 
 The loss is a part too: a *family* says how a grid is generated from the grid
 inputs (``grid(inputs, S, spec, n_alphas, eps)`` and ``top(inputs, S, spec)``,
-``alpha_max``), how a path is fitted on a training problem (``path(problem,
-plan, penalty_of, grid, tol, max_iter)``, a :class:`~skreg._path.PathResult`)
-and how the chosen model is refitted (``refit(problem, plan, penalty_of, path,
-settings, source)``, the fitted attributes).  :data:`LEAST_SQUARES` is the
+``alpha_max``), how a path of ``spec`` is fitted on a training problem (``path(problem,
+plan, spec, grid, tol, max_iter)``, with ``coefs`` and ``n_unconverged``) and
+how the chosen model is refitted (``refit(problem, plan, spec, path, settings,
+source)``, the fitted attributes).  :data:`LEAST_SQUARES` is the
 regressors'; the classifier brings its own.  The engine computes
 the whole path of every fold for every searched configuration
 (:func:`fold_scores`), picks the best point with its edge warnings
@@ -125,6 +126,7 @@ class Scores:
     grids: list
     base_grids: list
     higher_is_better: bool
+    path_name: str
 
 
 # ------------------------------------------------------------------ the folds
@@ -132,8 +134,8 @@ def _fold_path_scores(source, family, spec, grid, fold, tol, max_iter):
     """Held-out scores of every alpha of the path trained without ``fold``, and
     the number of (alpha, target) fits that did not converge."""
     problem, path_plan = source.training_problem(fold, spec, len(grid))
-    path = family.path(problem, path_plan, spec.on(problem), grid, tol, max_iter)
-    return source.held_out_score(fold, path.coefs, problem), path.n_unconverged
+    path = family.path(problem, path_plan, spec, grid, tol, max_iter)
+    return source.held_out_score(fold, path, problem), path.n_unconverged
 
 
 def fold_scores(source, search):
@@ -161,7 +163,7 @@ def fold_scores(source, search):
             "Increase max_iter or loosen tol.",
             ConvergenceWarning)
     return Scores(table, search.layout(table), configs, grids, base_grids,
-                  source.higher_is_better)
+                  source.higher_is_better, source.path_name)
 
 
 # ----------------------------------------------------------------- the choice
@@ -187,7 +189,7 @@ def choose(scores, search, source):
                       dropout_=spec.dropout,
                       alphas_=(np.array(scores.base_grids) if search.ratio_list
                                else scores.base_grids[0]))
-    fitted["score_path_" if scores.higher_is_better else "mse_path_"] = scores.path
+    fitted[scores.path_name] = scores.path
     if search.dropouts_given:
         fitted["dropouts_"] = np.array(search.rates)
     return fitted, spec, grid[:i_alpha + 1]
@@ -242,7 +244,7 @@ def refit(source, family, spec, path, settings):
     problem, fit_plan = source.full_problem(spec, alpha, len(path))
     owner = FitSettings(f"{settings.owner}: the refit at alpha={alpha:.4g}", settings.tol,
                         settings.max_iter)
-    return family.refit(problem, fit_plan, spec.on(problem), path, owner, source)
+    return family.refit(problem, fit_plan, spec, path, owner, source)
 
 
 class LeastSquares:
@@ -252,16 +254,17 @@ class LeastSquares:
     top = staticmethod(grid_top)
 
     @staticmethod
-    def path(problem, path_plan, penalty_of, grid, tol, max_iter):
-        return path_on_problem(problem, path_plan, penalty_of, grid, tol, max_iter,
-                               compute_gaps=False)
+    def path(problem, path_plan, spec, grid, tol, max_iter):
+        return path_on_problem(problem, path_plan, spec.on(problem), grid, tol,
+                               max_iter, compute_gaps=False)
 
     @staticmethod
-    def refit(problem, fit_plan, penalty_of, path, settings, source):
+    def refit(problem, fit_plan, spec, path, settings, source):
         """A smooth choice (L2, pure dropout) is one closed form.  Otherwise the
         path of all the rows is followed down to the chosen ``alpha`` with warm
         starts, which reaches a small ``alpha`` far more reliably than a cold
         start (``n_iter_`` counts the whole path)."""
+        penalty_of = spec.on(problem)
         if fit_plan.solver in ("cholesky", "cg"):
             return solve_to_attributes(problem, penalty_of(path[-1]), fit_plan,
                                        source.single, source.dtype, settings)

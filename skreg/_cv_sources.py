@@ -58,6 +58,7 @@ class RowsFolds:
         self.folds = list(range(len(self.splits)))
         self.scorer, self.single = scorer, single
         self.higher_is_better = scorer is not None
+        self.path_name = "score_path_" if scorer is not None else "mse_path_"
         self.n_targets, self.dtype = Y.shape[1], X.dtype
         self._float64 = None
 
@@ -70,10 +71,10 @@ class RowsFolds:
         return prepare_path_problem(self.X[train], self.Y[train], self.sw[train],
                                     self.fit_intercept, spec, n_fits)
 
-    def held_out_score(self, fold, coefs, problem):
+    def held_out_score(self, fold, path, problem):
         """Predictions for every alpha at once, ``(n_test, n_alphas * n_targets)``,
         then one score per alpha."""
-        test = self.splits[fold][1]
+        test, coefs = self.splits[fold][1], path.coefs
         n_alphas, n_targets, p = coefs.shape
         W = coefs.reshape(n_alphas * n_targets, p).T
         pred = np.asarray(self.X[test] @ W).reshape(len(test), n_alphas, n_targets)
@@ -106,6 +107,7 @@ class StatisticsFolds:
     """The statistics of every fold (:class:`~skreg._statistics.FoldStatistics`)."""
 
     higher_is_better = False
+    path_name = "mse_path_"
 
     def __init__(self, fold_stats, single, dtype):
         self.fold_stats = fold_stats
@@ -121,9 +123,9 @@ class StatisticsFolds:
         return problem, plan("auto", spec, problem.shape, False, n_fits=n_fits,
                              statistics=True)
 
-    def held_out_score(self, fold, coefs, problem):
+    def held_out_score(self, fold, path, problem):
         """The weighted MSE of every alpha on ``fold`` (averaged over targets)."""
-        stats = self.fold_stats.folds[fold]
+        stats, coefs = self.fold_stats.folds[fold], path.coefs
         intercepts = problem.y_mean - coefs.astype(np.float64) @ problem.X_mean
         sse = stats.squared_error(coefs, intercepts)          # (n_alphas, n_targets)
         return sse.mean(axis=1) / stats.weight

@@ -66,7 +66,7 @@ def loo_scores(source, search):
     table = scores[None, :, None]                     # (1 config, n_alphas, 1)
     path = table[0] if source.higher_is_better else sq_errors.mean(axis=2).T
     return Scores(table, path, search.configs(), [grid], [grid],
-                  source.higher_is_better)
+                  source.higher_is_better, source.path_name)
 
 
 def _loo_basis(problem, dtype):
