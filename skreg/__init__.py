@@ -1,9 +1,12 @@
 """skreg: regularized estimators for scikit-learn.
 
-L1, L2, elastic-net and dropout regularization done right, as estimators that
+L1, L2, elastic-net and dropout regularization done right, for regression and
+classification, as estimators that
 drop into any scikit-learn ``Pipeline``, ``GridSearchCV`` or ``SelectFromModel``.
 """
 
+from ._classifier import RegularizedClassifier
+from ._classifier_cv import RegularizedClassifierCV
 from ._cv import RegularizedRegressorCV
 from ._hash_folds import HashKFold
 from ._mlp_classifier import DropoutMLPClassifier
@@ -18,6 +21,8 @@ __all__ = [
     "DropoutMLPClassifier",
     "DropoutMLPRegressor",
     "HashKFold",
+    "RegularizedClassifier",
+    "RegularizedClassifierCV",
     "RegularizedRegressor",
     "RegularizedRegressorCV",
     "regularization_path",
@@ -27,7 +32,7 @@ __all__ = [
 
 # Public class paths (pickle, skops.io, the HTML repr's documentation link):
 # skreg.RegularizedRegressor, not the private module it is defined in.
-for _cls in (DropoutMLPClassifier, DropoutMLPRegressor, HashKFold, RegularizedRegressor,
-             RegularizedRegressorCV):
+for _cls in (DropoutMLPClassifier, DropoutMLPRegressor, HashKFold, RegularizedClassifier,
+             RegularizedClassifierCV, RegularizedRegressor, RegularizedRegressorCV):
     _cls.__module__ = __name__
 del _cls

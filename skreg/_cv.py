@@ -69,8 +69,81 @@ PARAMS = {
 }
 
 
-class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearRegressorMixin,
-                             RegressorMixin, DocLinkMixin, BaseEstimator):
+class CrossValidationMixin:
+    """What the cross-validated estimators share: the checks that tie the
+    dropout parameters together, the routing of ``groups`` to the splitter, and
+    the publication of the fitted attributes."""
+
+    def _check_search(self):
+        if self.dropouts is not None and self.dropout:
+            raise ValueError(
+                f"dropout={self.dropout!r} and dropouts={self.dropouts!r}: give a fixed "
+                "rate (dropout) or rates to search (dropouts), not both."
+            )
+        if self.penalty is None and self.dropouts is None:
+            raise ValueError(
+                "penalty=None leaves nothing to cross-validate: give dropouts=[...] "
+                "(rates of input dropout to choose from), or a penalty."
+            )
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        ``groups`` (and any other metadata the splitter requests) given to
+        :meth:`fit` is routed to the ``split`` method of the ``cv`` splitter, as
+        in :class:`~sklearn.linear_model.LassoCV`.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing of :meth:`fit`'s metadata.
+        """
+        return (
+            MetadataRouter(owner=self.__class__.__name__)
+            .add_self_request(self)
+            .add(splitter=check_cv(self.cv),
+                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        )
+
+    def _split_params(self, params):
+        """The metadata for the splitter's ``split``, from ``fit``'s ``**params``.
+
+        With metadata routing enabled, whatever the splitter requests is routed
+        to it.  Without, ``groups`` is passed to ``split`` (as
+        :class:`~sklearn.model_selection.GridSearchCV` does) and anything else is
+        an error.
+        """
+        if get_config().get("enable_metadata_routing", False):
+            return process_routing(self, "fit", **params).splitter.split
+        unknown = sorted(set(params) - {"groups"})
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.fit got unexpected keyword argument(s) "
+                f"{unknown}: only 'groups' (for a group splitter such as GroupKFold) "
+                "is accepted, or enable metadata routing "
+                "(sklearn.set_config(enable_metadata_routing=True)) to route other "
+                "metadata to the splitter."
+            )
+        return {"groups": params["groups"]} if params.get("groups") is not None else {}
+
+    def _publish_cv(self, fitted, stream=False):
+        """Set the fitted attributes together (dropping a stale score path, grid
+        or rates, and the statistics of a ``partial_fit`` stream unless
+        ``stream``)."""
+        if "alpha_" in fitted:
+            for stale in ("mse_path_", "score_path_", "alphas_", "dropouts_"):
+                if stale not in fitted and hasattr(self, stale):
+                    delattr(self, stale)
+        for stale in () if stream else _STREAM:
+            if hasattr(self, stale):
+                delattr(self, stale)
+        for name, value in fitted.items():
+            setattr(self, name, value)
+
+
+class RegularizedRegressorCV(CrossValidationMixin, MultiOutputMixin, InMemoryScoreMixin,
+                             LinearRegressorMixin, RegressorMixin, DocLinkMixin,
+                             BaseEstimator):
     r"""RegularizedRegressor with ``alpha``, ``l1_ratio`` (and the dropout rate) picked by cross-validation.
 
     Minimises the objective of :class:`RegularizedRegressor`,
@@ -257,16 +330,7 @@ class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearRegress
         ratios = self._ratios()[0]
         check_l2_eps(self.eps, check_alphas(self.alphas),
                      [] if self.penalty is None else ratios)
-        if self.dropouts is not None and self.dropout:
-            raise ValueError(
-                f"dropout={self.dropout!r} and dropouts={self.dropouts!r}: give a fixed "
-                "rate (dropout) or rates to search (dropouts), not both."
-            )
-        if self.penalty is None and self.dropouts is None:
-            raise ValueError(
-                "penalty=None leaves nothing to cross-validate: give dropouts=[...] "
-                "(rates of input dropout to choose from), or a penalty."
-            )
+        self._check_search()
 
     def _ratios(self):
         """The ``rho`` values searched and whether ``l1_ratio`` was a list."""
@@ -290,46 +354,6 @@ class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearRegress
                       check_alphas(self.alphas), self.eps,
                       FitSettings("RegularizedRegressorCV", self.tol, self.max_iter),
                       self.n_jobs, LEAST_SQUARES)
-
-    def get_metadata_routing(self):
-        """Get the metadata routing of this object.
-
-        ``groups`` (and any other metadata the splitter requests) given to
-        :meth:`fit` is routed to the ``split`` method of the ``cv`` splitter, as
-        in :class:`~sklearn.linear_model.LassoCV`.
-
-        Returns
-        -------
-        routing : sklearn.utils.metadata_routing.MetadataRouter
-            The routing of :meth:`fit`'s metadata.
-        """
-        return (
-            MetadataRouter(owner=self.__class__.__name__)
-            .add_self_request(self)
-            .add(splitter=check_cv(self.cv),
-                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
-        )
-
-    def _split_params(self, params):
-        """The metadata for the splitter's ``split``, from ``fit``'s ``**params``.
-
-        With metadata routing enabled, whatever the splitter requests is routed
-        to it.  Without, ``groups`` is passed to ``split`` (as
-        :class:`~sklearn.model_selection.GridSearchCV` does) and anything else is
-        an error.
-        """
-        if get_config().get("enable_metadata_routing", False):
-            return process_routing(self, "fit", **params).splitter.split
-        unknown = sorted(set(params) - {"groups"})
-        if unknown:
-            raise TypeError(
-                f"RegularizedRegressorCV.fit got unexpected keyword argument(s) "
-                f"{unknown}: only 'groups' (for a group splitter such as GroupKFold) "
-                "is accepted, or enable metadata routing "
-                "(sklearn.set_config(enable_metadata_routing=True)) to route other "
-                "metadata to the splitter."
-            )
-        return {"groups": params["groups"]} if params.get("groups") is not None else {}
 
     def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the grid, then refit on all the data at the best point.
@@ -430,17 +454,3 @@ class RegularizedRegressorCV(MultiOutputMixin, InMemoryScoreMixin, LinearRegress
         splits = check_cv(5 if self.cv is None else self.cv).split(X, y, **split_params)
         source = RowsFolds(X, Y, sw, self.fit_intercept, splits, scorer, single)
         return cross_validate(source, search)
-
-    def _publish_cv(self, fitted, stream=False):
-        """Set the fitted attributes together (dropping a stale score path, grid
-        or rates, and the statistics of a ``partial_fit`` stream unless
-        ``stream``)."""
-        if "alpha_" in fitted:
-            for stale in ("mse_path_", "score_path_", "alphas_", "dropouts_"):
-                if stale not in fitted and hasattr(self, stale):
-                    delattr(self, stale)
-        for stale in () if stream else _STREAM:
-            if hasattr(self, stale):
-                delattr(self, stale)
-        for name, value in fitted.items():
-            setattr(self, name, value)

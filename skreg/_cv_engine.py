@@ -198,15 +198,15 @@ def choose(scores, search, source):
 def _warn_alpha_at_edge(index, grid, spec, search, source):
     """Warn when the chosen alpha is an end of the grid that is not a limit.
 
-    The generated L2 grid ends where the fit is essentially zero and
-    essentially least squares, and any L1 / elastic-net grid point at or above
+    The generated least-squares L2 grid ends where the fit is essentially zero
+    and essentially least squares, and any L1 / elastic-net grid point at or above
     ``alpha_max`` of all the rows gives the all-zero model that every larger
     ``alpha`` gives too; those ends are limits, beyond which nothing changes.
     Any other end of the grid may hide a better ``alpha`` beyond it.
     """
     if len(grid) < 2 or index not in (0, len(grid) - 1):
         return
-    if spec.rho == 0 and search.generated:
+    if spec.rho == 0 and search.generated and search.family.l2_grid_ends_are_limits:
         return
     if index == 0 and spec.rho > 0:
         inputs, n_weight = source.grid_inputs(search.spec.but(rho=spec.rho),
@@ -252,6 +252,9 @@ class LeastSquares:
 
     grid = staticmethod(default_grid)
     top = staticmethod(grid_top)
+    # the generated L2 grid ends where the fit is essentially zero and
+    # essentially least squares (from the spectrum of the design)
+    l2_grid_ends_are_limits = True
 
     @staticmethod
     def path(problem, path_plan, spec, grid, tol, max_iter):

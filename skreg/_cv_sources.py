@@ -1,4 +1,4 @@
-"""The two fold sources of the cross-validation engine (:mod:`skreg._cv_engine`).
+"""The fold sources of the cross-validation engine (:mod:`skreg._cv_engine`).
 
 * :class:`RowsFolds`: the rows in memory and the splitter's ``(train, test)``
   index pairs; each fold's training rows are prepared for a path, and its test
@@ -11,15 +11,21 @@
   mean squared error is a quadratic form in fold ``k``'s statistics, so the
   result equals the in-memory source with ``cv=PredefinedSplit(labels)`` on the
   same rows, up to rounding.
+* :class:`ClassifierFolds`: labelled rows in memory for
+  :class:`skreg.RegularizedClassifierCV` (the weighted log loss, or any
+  classification scorer).
 """
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from ._datafit import GramProblem, prepare_problem
+from ._fitted import logistic_attributes
+from ._logistic import LogisticProblem, log_probabilities
 from ._path import grid_inputs, prepare_path_problem, weighted_xty
 from ._solvers import plan
+from ._solvers._prox_newton import LogisticResult
 
 
 class _Predictions(RegressorMixin, BaseEstimator):
@@ -139,3 +145,100 @@ class StatisticsFolds:
         problem = GramProblem.from_statistics(self.total, self.dtype)
         return problem, plan("auto", spec, problem.shape, False, alpha=alpha,
                              n_fits=n_fits, statistics=True)
+
+
+# ------------------------------------------------------------- classification
+class _Decisions(ClassifierMixin, BaseEstimator):
+    """Stands in for a classifier whose linear predictor is already known:
+    ``scorer(_Decisions(classes), eta, y_true)`` scores it with any scikit-learn
+    classification scorer (``predict``, ``predict_proba`` or
+    ``decision_function``)."""
+
+    def __init__(self, classes=None):
+        self.classes = classes
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    @property
+    def classes_(self):
+        return self.classes
+
+    def decision_function(self, eta):
+        return eta[:, 0] if eta.shape[1] == 1 else eta
+
+    def predict_proba(self, eta):
+        return log_probabilities(np.asarray(eta, dtype=np.float64))[1]
+
+    def predict_log_proba(self, eta):
+        return log_probabilities(np.asarray(eta, dtype=np.float64))[0]
+
+    def predict(self, eta):
+        index = (eta[:, 0] > 0).astype(int) if eta.shape[1] == 1 else eta.argmax(1)
+        return self.classes[index]
+
+
+class ClassifierFolds:
+    """Labelled rows in memory for the classifier, split by ``splits``: each
+    fold's training rows are a :class:`~skreg._logistic.LogisticProblem`, and
+    its test rows are scored by the weighted log loss (lower is better) or any
+    scikit-learn classification scorer."""
+
+    n_targets, single = 1, True
+
+    def __init__(self, X, y, codes, sw, classes, fit_intercept, splits, scorer):
+        self.X, self.y, self.codes, self.sw = X, y, codes, sw
+        self.classes, self.fit_intercept = classes, fit_intercept
+        self.splits = list(splits)
+        self.folds = list(range(len(self.splits)))
+        self.scorer, self.dtype = scorer, X.dtype
+        self.higher_is_better = scorer is not None
+        self.path_name = "score_path_" if scorer is not None else "log_loss_path_"
+        self._full = None
+
+    def _problem(self, rows=None):
+        if rows is None:
+            return LogisticProblem(self.X, self.codes, self.sw, self.classes.size,
+                                   self.fit_intercept)
+        return LogisticProblem(self.X[rows], self.codes[rows], self.sw[rows],
+                               self.classes.size, self.fit_intercept)
+
+    def training_problem(self, fold, spec, n_fits):
+        return self._problem(self.splits[fold][0]), None
+
+    def held_out_score(self, fold, path, problem):
+        """One score per alpha: the linear predictor of every alpha at once."""
+        test = self.splits[fold][1]
+        n_alphas, m, p = path.coefs.shape
+        W = path.coefs.reshape(n_alphas * m, p).T.astype(self.X.dtype, copy=False)
+        eta = np.asarray(self.X[test] @ W, dtype=np.float64).reshape(len(test),
+                                                                     n_alphas, m)
+        eta += path.intercepts[None, :, :]
+        sw, codes = self.sw[test], self.codes[test]
+        if self.scorer is None:
+            rows = np.arange(len(test))
+            return np.array([-(sw @ log_probabilities(eta[:, a])[0][rows, codes])
+                             / sw.sum() for a in range(n_alphas)])
+        stand_in = _Decisions(self.classes)
+        return np.array([self.scorer(stand_in, eta[:, a], self.y[test],
+                                     sample_weight=sw) for a in range(n_alphas)])
+
+    def grid_inputs(self, spec, rates):
+        if self._full is None:
+            self._full = self._problem()
+        return self._full, self._full.n_weight
+
+    def full_problem(self, spec, alpha, n_fits):
+        return self._problem(), None
+
+    def attributes(self, fits, settings):
+        """The fitted attributes of the last fit of a path (iterations summed)."""
+        result = LogisticResult(fits.coefs[-1], fits.intercepts[-1],
+                                int(fits.n_iters.sum()), float(fits.gaps[-1]),
+                                bool(fits.gaps[-1] <= settings.tol
+                                     * self._problem().null_objective()),
+                                np.zeros(0, dtype=np.int64))
+        return logistic_attributes(result, self.classes, self.dtype, settings)
+
+    def __getstate__(self):
+        return dict(self.__dict__, _full=None)

@@ -1,5 +1,8 @@
 """From a solved problem to the fitted attributes of a linear model: the one route.
 
+(The classifier's :func:`logistic_attributes` is the same step for a logistic
+fit: ``classes_`` added, one intercept per coefficient row.)
+
 ``fit``, ``partial_fit``, the fits from Dask and Spark statistics and both
 cross-validation refits end here: :func:`solve_to_attributes` solves a prepared
 problem (keeping the last iterate, with a warning, on Ctrl-C) and
@@ -106,3 +109,22 @@ def check_finite_model(coef, intercept):
         "value is finite). Scale X and y (for example with StandardScaler, or by "
         "dividing by a large constant) and fit again."
     )
+
+
+def logistic_attributes(result, classes, dtype, settings):
+    """The fitted attributes of a :class:`~skreg._solvers._prox_newton.LogisticResult`
+    (checked, not set): ``coef_`` (1 or K, p), ``intercept_``, ``n_iter_``,
+    ``dual_gap_``, ``classes_``; one ``ConvergenceWarning`` when the gap is above
+    ``tol`` times the null model's objective."""
+    coef = np.asarray(result.coef, dtype=dtype)
+    intercept = np.asarray(result.intercept, dtype=dtype)
+    check_finite_model(coef, intercept)
+    if not result.converged:
+        warn_user(
+            f"{settings.owner} did not converge: the duality gap {result.gap:.3g} is "
+            f"above tol * F(0) after {result.n_iter} iterations "
+            f"(max_iter={settings.max_iter}). Increase max_iter or alpha (without a "
+            "penalty, separable classes have no finite optimum), or scale the "
+            "features.", ConvergenceWarning)
+    return dict(coef_=coef, intercept_=intercept, n_iter_=int(result.n_iter),
+                dual_gap_=float(result.gap), classes_=classes)

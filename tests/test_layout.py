@@ -13,12 +13,12 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "skreg"
 LAYERS = {
     0: {"_kernels", "_validation"},
     1: {"_statistics", "_penalties", "_extensions", "_nn"},
-    2: {"_datafit", "_unpenalized"},
+    2: {"_datafit", "_unpenalized", "_logistic"},
     3: {"_solvers"},
-    4: {"_path", "_fitted"},
+    4: {"_path", "_fitted", "_logistic_path"},
     5: {"_cv_engine", "_cv_sources", "_loo"},
     6: {"_distributed", "_dask", "_spark", "_stream", "_fold_cv", "_hash_folds"},
-    7: {"_regressor", "_cv", "_base", "_mlp", "_mlp_classifier", "_mlp_regressor",
+    7: {"_regressor", "_cv", "_classifier", "_classifier_cv", "_base", "_mlp", "_mlp_classifier", "_mlp_regressor",
         "_mlp_docs", "_persistence", "onnx", "__init__", "__main__"},
 }
 RANK = {name: rank for rank, names in LAYERS.items() for name in names}

@@ -1,0 +1,174 @@
+"""Fits of the regularised classifier: one ``alpha``, a path of them, the dropout
+fixed point, the default grid, and the logistic family of the CV engine.
+
+**Dropout** (Wager, Wang and Liang, 2013).  Inverted dropout of the inputs
+(``x_ij`` times ``delta_ij / (1 - q)``, ``delta_ij ~ Bernoulli(1 - q)``) leaves
+the linear predictor's mean unchanged and adds the variance ``q / (1 - q)
+sum_j x_ij^2 w_j^2``.  A second-order expansion of the expected log loss in
+that noise gives the penalty
+
+.. math::
+
+    R_q(w) = \\frac12 \\frac{q}{1 - q} \\sum_j w_j^2 \\, d_j(w),
+    \\qquad d_j(w) = \\frac1S \\sum_i s_i \\, p_i(w) (1 - p_i(w)) \\, x_{ij}^2,
+
+the quadratic dropout penalty: an L2 penalty scaled per feature by the second
+moment of the feature weighted by the model's curvature ``p (1 - p)``, so rare
+features (``x_ij = 0`` mostly) and confident predictions are penalised less.
+Because ``d`` depends on the fitted probabilities, the estimator is defined as
+the *fixed point*: the ``w`` that minimises the penalised log loss with the
+ridge weights ``q / (1 - q) d(w)`` taken at ``w`` itself.  It is reached by
+outer re-weighting (:func:`fit_logistic`): fit with the weights of the current
+model, recompute ``d`` at the answer, and repeat (warm-started) until ``d``
+changes by less than ``_FIXED_POINT_TOL`` relative; the reported gap is that of
+the last fit, whose weights are those of its own answer to that precision.
+Binary models only (the multinomial curvature is not diagonal over classes).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from ._logistic import log_probabilities
+from ._solvers._prox_newton import logistic_alpha_max, solve_logistic
+from ._validation import warn_user
+
+# The dropout fixed point: relative change of d at which it is reached, and the
+# outer re-weightings at most.
+_FIXED_POINT_TOL = 1e-8
+_FIXED_POINT_ROUNDS = 50
+# The generated grid of a pure L2 penalty starts where alpha_max would be for
+# rho = 1e-3 (glmnet's convention for ridge).
+_L2_GRID_RHO = 1e-3
+
+
+def curvature_moments(problem, coef, intercept):
+    """``d_j = sum_i s_i p_i (1 - p_i) x_ij^2 / S`` at the binary model
+    ``(coef, intercept)`` (float64)."""
+    eta = problem.linear(coef, intercept)
+    P = log_probabilities(eta)[1]
+    h = problem.a * P[:, 0] * P[:, 1]
+    X = problem.X
+    if sp.issparse(X):
+        return np.asarray(X.multiply(X).T @ h, dtype=np.float64).ravel()
+    return np.einsum("ij,ij,i->j", X, X, h, dtype=np.float64)
+
+
+def fit_logistic(problem, spec, alpha, tol, max_iter, coef_init=None,
+                 intercept_init=None, start_ws=None):
+    """Minimise the classifier's objective for ``spec`` at ``alpha``; returns the
+    :class:`~skreg._solvers._prox_newton.LogisticResult` and its penalty.
+
+    With a dropout term, the fixed point of the module docstring, by outer
+    re-weighting; a ``ConvergenceWarning`` when it is not reached within
+    ``_FIXED_POINT_ROUNDS`` re-weightings.
+    """
+    if not spec.needs_moments:
+        penalty = spec.at(alpha)
+        return solve_logistic(problem, penalty, tol, max_iter, coef_init,
+                              intercept_init, start_ws), penalty
+    if problem.n_coef > 1:
+        raise ValueError("dropout > 0 is supported for binary classification only: "
+                         "the multinomial curvature is not diagonal over the classes.")
+    W = None if coef_init is None else np.asarray(coef_init, dtype=np.float64)
+    b = intercept_init
+    if W is None:
+        W = np.zeros((1, problem.shape[1]))
+        b = problem.null_intercept()
+    moments = curvature_moments(problem, W, b)
+    for _ in range(_FIXED_POINT_ROUNDS):
+        penalty = spec.at(alpha, moments)
+        result = solve_logistic(problem, penalty, tol, max_iter, W, b, start_ws)
+        W, b = result.coef.astype(np.float64), result.intercept.astype(np.float64)
+        new = curvature_moments(problem, W, b)
+        change = float(np.max(np.abs(new - moments), initial=0.0))
+        moments = new
+        if change <= _FIXED_POINT_TOL * max(float(np.max(new, initial=0.0)), 1e-300):
+            return result, penalty
+    warn_user(
+        f"RegularizedClassifier: the dropout fixed point was not reached in "
+        f"{_FIXED_POINT_ROUNDS} re-weightings (relative change of the curvature "
+        f"weights {change / max(float(np.max(moments)), 1e-300):.2g}).",
+        ConvergenceWarning)
+    return result, penalty
+
+
+@dataclass
+class LogisticPath:
+    """The fits of a path: ``coefs`` (n_alphas, n_coef, p), ``intercepts``
+    (n_alphas, n_coef), ``gaps`` and ``n_iters`` (n_alphas,), and the number of
+    fits whose gap is above ``tol`` times the null objective."""
+
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    gaps: np.ndarray
+    n_iters: np.ndarray
+    n_unconverged: int
+
+
+def logistic_path(problem, spec, alphas, tol, max_iter):
+    """Fits of ``spec`` for each alpha (descending), each warm-started from the
+    previous one and its working set (the strong set of the next alpha)."""
+    n, m, p = len(alphas), problem.n_coef, problem.shape[1]
+    coefs = np.zeros((n, m, p), dtype=problem.dtype)
+    intercepts = np.zeros((n, m), dtype=problem.dtype)
+    gaps, n_iters = np.zeros(n), np.zeros(n, dtype=int)
+    W = b = ws = None
+    n_unconverged = 0
+    for i, alpha in enumerate(alphas):
+        result, _ = fit_logistic(problem, spec, alpha, tol, max_iter, W, b, ws)
+        coefs[i], intercepts[i] = result.coef, result.intercept
+        gaps[i], n_iters[i] = result.gap, result.n_iter
+        n_unconverged += int(not result.converged)
+        W, b, ws = result.coef, result.intercept, result.working_set
+    return LogisticPath(coefs, intercepts, gaps, n_iters, n_unconverged)
+
+
+def logistic_top(problem, spec):
+    """``alpha_max`` of ``spec`` on ``problem``: every penalised coefficient is
+    zero at and above it (pure L2: that of ``rho = 1e-3``, glmnet's rule)."""
+    rho = spec.rho if spec.rho > 0 else _L2_GRID_RHO
+    return logistic_alpha_max(problem, rho, spec.positive, spec.factor)
+
+
+def logistic_grid(problem, spec, n_alphas, eps):
+    """``n_alphas`` values from :func:`logistic_top` down to ``eps`` times it
+    (pure L2: ``eps**2`` times it, six decades for the default ``eps``: an L2
+    path never reaches zero coefficients, and its useful range is wider)."""
+    top = logistic_top(problem, spec)
+    if not top > 0:
+        top = 1.0
+    return np.geomspace(top, top * (eps if spec.rho > 0 else eps**2), n_alphas)
+
+
+class Logistic:
+    """The logistic family of the cross-validation engine
+    (:mod:`skreg._cv_engine`): grid inputs are the full problem, and no end of
+    a generated L2 grid is a limit."""
+
+    l2_grid_ends_are_limits = False
+
+    @staticmethod
+    def grid(inputs, n_weight, spec, n_alphas, eps):
+        return logistic_grid(inputs, spec, n_alphas, eps)
+
+    @staticmethod
+    def top(inputs, n_weight, spec):
+        return logistic_top(inputs, spec)
+
+    @staticmethod
+    def path(problem, path_plan, spec, grid, tol, max_iter):
+        return logistic_path(problem, spec, grid, tol, max_iter)
+
+    @staticmethod
+    def refit(problem, fit_plan, spec, path, settings, source):
+        """The path of all the rows down to the chosen ``alpha`` (warm starts);
+        the fitted attributes of its last fit."""
+        fits = logistic_path(problem, spec, path, settings.tol, settings.max_iter)
+        return source.attributes(fits, settings)
+
+
+LOGISTIC = Logistic()
+
