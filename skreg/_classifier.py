@@ -63,13 +63,15 @@ def encode_labels(estimator, X, y, sample_weight, reset=True):
             f"{type(estimator).__name__} needs samples of at least 2 classes in the "
             f"data, but the data contain only one class: {classes[0]!r}.")
     sw = check_sample_weight(sample_weight, X.shape[0], np.float64)
+    weighted = classes[np.bincount(codes, weights=sw, minlength=classes.size) > 0]
+    if weighted.size < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes with a "
+            f"positive sample_weight, but only class {weighted[0]!r} has one.")
     if estimator.class_weight is not None:
         cw = compute_class_weight(estimator.class_weight, classes=classes, y=y,
                                   sample_weight=sw)
         sw = sw * cw[codes]
-        if not sw.sum() > 0:
-            raise ValueError("class_weight and sample_weight leave no weight on any "
-                             "sample.")
     return X, classes, codes, sw
 
 
@@ -308,8 +310,7 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
 
     def _fit(self, X, y, sample_weight):
         X, classes, codes, sw = encode_labels(self, X, y, sample_weight)
-        factor = resolve_penalty_factor(self.penalty_factor, X.shape[1],
-                                        getattr(self, "feature_names_in_", None))
+        factor = self._factor(X.shape[1], getattr(self, "feature_names_in_", None))
         spec = PenaltySpec.from_params(self.penalty, self.l1_ratio, self.positive,
                                        factor, self.dropout)
         problem = LogisticProblem(X, codes, sw, classes.size, self.fit_intercept)
@@ -328,6 +329,10 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
             result.converged = True             # said above, do not warn twice
         self._warn_all_zero(result, problem, spec)
         return logistic_attributes(result, classes, X.dtype, settings)
+
+    def _factor(self, n_features, names):
+        """The penalty factors of this fit (float64 array or None)."""
+        return resolve_penalty_factor(self.penalty_factor, n_features, names)
 
     def _warm_start(self, problem, classes):
         """The previous model as a start, with ``warm_start`` (else None, None)."""

@@ -233,9 +233,13 @@ class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, LinearRegressor
     def _check_params(self):
         check_params(self, PARAMS)
 
+    def _factor(self, n_features, names):
+        """The penalty factors of this fit (float64 array or None)."""
+        return resolve_penalty_factor(self.penalty_factor, n_features, names)
+
     def _spec(self, n_features, names):
         """The :class:`~skreg._penalties.PenaltySpec` of this fit."""
-        factor = resolve_penalty_factor(self.penalty_factor, n_features, names)
+        factor = self._factor(n_features, names)
         return PenaltySpec.from_params(self.penalty, self.l1_ratio, self.positive,
                                        factor, self.dropout)
 

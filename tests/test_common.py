@@ -7,6 +7,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skreg import (
     DropoutMLPClassifier,
     DropoutMLPRegressor,
+    RegularizedClassifier,
+    RegularizedClassifierCV,
     RegularizedRegressor,
     RegularizedRegressorCV,
 )
@@ -93,6 +95,39 @@ CV_ESTIMATORS = [
                            penalty_factor=None),
 ]
 
+class _SparseInputClassifier(RegularizedClassifier):
+    """A RegularizedClassifier fed CSR matrices: the sparse products and Gram."""
+
+    def fit(self, X, y, sample_weight=None):
+        return super().fit(_to_sparse(X), y, sample_weight=sample_weight)
+
+    def decision_function(self, X):
+        return super().decision_function(_to_sparse(X))
+
+
+class _PatternFactorsClassifier(RegularizedClassifier):
+    """A RegularizedClassifier with penalty factors 0.25, 1, 2, 0.5, ... (no zero:
+    the checks' classes are separable, and unpenalised features would leave the
+    log loss without a finite minimum; tests/test_classifier.py fits zeros on
+    data that are not separable)."""
+
+    def _factor(self, n_features, names):
+        return np.resize([0.25, 1.0, 2.0, 0.5], n_features)
+
+
+CLASSIFIER_ESTIMATORS = [
+    RegularizedClassifier(),
+    RegularizedClassifier(penalty="l1", alpha=0.01),
+    RegularizedClassifier(penalty="elasticnet", alpha=0.01, l1_ratio=0.3),
+    RegularizedClassifier(penalty="l2", alpha=0.01, class_weight="balanced"),
+    _SparseInputClassifier(penalty="elasticnet", alpha=0.01),
+    _PatternFactorsClassifier(penalty="l1", alpha=0.01),
+    RegularizedClassifierCV(alphas=5, cv=3),
+    RegularizedClassifierCV(penalty="l1", alphas=5, cv=3),
+    RegularizedClassifierCV(penalty="elasticnet", l1_ratio=[0.0, 0.5], alphas=4, cv=3,
+                            scoring="accuracy"),
+]
+
 MLP_ESTIMATORS = [
     DropoutMLPClassifier(),
     DropoutMLPClassifier(dropout=0.0, input_dropout=0.0),
@@ -141,7 +176,8 @@ def _expected_failures(estimator):
     return {}
 
 
-@parametrize_with_checks(ESTIMATORS + CV_ESTIMATORS + MLP_ESTIMATORS,
+@parametrize_with_checks(ESTIMATORS + CV_ESTIMATORS + CLASSIFIER_ESTIMATORS
+                         + MLP_ESTIMATORS,
                          expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
