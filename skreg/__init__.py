@@ -9,6 +9,7 @@ from ._classifier import RegularizedClassifier
 from ._classifier_cv import RegularizedClassifierCV
 from ._cv import RegularizedRegressorCV
 from ._hash_folds import HashKFold
+from ._logistic_path import logistic_regularization_path
 from ._mlp_classifier import DropoutMLPClassifier
 from ._mlp_regressor import DropoutMLPRegressor
 from ._path import regularization_path
@@ -25,6 +26,7 @@ __all__ = [
     "RegularizedClassifierCV",
     "RegularizedRegressor",
     "RegularizedRegressorCV",
+    "logistic_regularization_path",
     "regularization_path",
     "trusted_types",
     "__version__",

@@ -3,8 +3,6 @@ fitted attributes of a logistic fit (no numerics)."""
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin, InMemoryScoreMixin
@@ -17,7 +15,7 @@ from ._penalties import PENALTIES, PenaltySpec
 from ._validation import (
     boolean,
     check_params,
-    check_sample_weight,
+    encode_classes,
     integer,
     one_of,
     real,
@@ -56,22 +54,8 @@ def encode_labels(estimator, X, y, sample_weight, reset=True):
     the sample weights times the class weights (float64)."""
     X, y = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
                          dtype=[np.float64, np.float32], reset=reset)
-    check_classification_targets(y)
-    classes, codes = np.unique(y, return_inverse=True)
-    if classes.size < 2:
-        raise ValueError(
-            f"{type(estimator).__name__} needs samples of at least 2 classes in the "
-            f"data, but the data contain only one class: {classes[0]!r}.")
-    sw = check_sample_weight(sample_weight, X.shape[0], np.float64)
-    weighted = classes[np.bincount(codes, weights=sw, minlength=classes.size) > 0]
-    if weighted.size < 2:
-        raise ValueError(
-            f"{type(estimator).__name__} needs samples of at least 2 classes with a "
-            f"positive sample_weight, but only class {weighted[0]!r} has one.")
-    if estimator.class_weight is not None:
-        cw = compute_class_weight(estimator.class_weight, classes=classes, y=y,
-                                  sample_weight=sw)
-        sw = sw * cw[codes]
+    classes, codes, sw = encode_classes(y, sample_weight, estimator.class_weight,
+                                        type(estimator).__name__)
     return X, classes, codes, sw
 
 

@@ -1,5 +1,6 @@
 """Fits of the regularised classifier: one ``alpha``, a path of them, the dropout
-fixed point, the default grid, and the logistic family of the CV engine.
+fixed point, the default grid, the logistic family of the CV engine, and the
+public :func:`logistic_regularization_path`.
 
 **Dropout** (Wager, Wang and Liang, 2013).  Inverted dropout of the inputs
 (``x_ij`` times ``delta_ij / (1 - q)``, ``delta_ij ~ Bernoulli(1 - q)``) leaves
@@ -26,14 +27,20 @@ Binary models only (the multinomial curvature is not diagonal over classes).
 """
 
 from dataclasses import dataclass
+from numbers import Integral
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
-from ._logistic import log_probabilities
+from ._extensions import resolve_penalty_factor
+from ._logistic import LogisticProblem, log_probabilities
+from ._path import PATH_PARAMS, check_alphas
+from ._penalties import PenaltySpec
 from ._solvers._prox_newton import logistic_alpha_max, solve_logistic
-from ._validation import warn_user
+from ._validation import check_params, encode_classes, warn_user
 
 # The dropout fixed point: relative change of d at which it is reached, and the
 # outer re-weightings at most.
@@ -172,3 +179,103 @@ class Logistic:
 
 LOGISTIC = Logistic()
 
+
+
+def logistic_regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100,
+                                 eps=1e-3, fit_intercept=True, sample_weight=None,
+                                 class_weight=None, positive=False, tol=1e-4,
+                                 max_iter=100, penalty_factor=None, dropout=0.0):
+    r"""Compute the coefficients of :class:`RegularizedClassifier` along a grid of ``alpha``.
+
+    Each fit minimises the objective of :class:`RegularizedClassifier`; the
+    grid is walked from the largest ``alpha`` down, each fit warm-started from
+    the previous one and its working set.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Class labels.
+    penalty : {"l1", "l2", "elasticnet"}, default="l1"
+        The penalty, as in :class:`RegularizedClassifier`.
+    l1_ratio : float, default=0.5
+        ``rho`` for ``penalty="elasticnet"``, in [0, 1].
+    alphas : int or array-like of float, default=100
+        An int: the number of values from ``alpha_max`` (every penalised
+        coefficient zero; for ``"l2"``, that of ``rho = 1e-3``) down to ``eps``
+        times it (``eps**2`` for ``"l2"``); an array: the grid, sorted into
+        decreasing order.
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest ``alpha`` of a generated grid.
+    fit_intercept : bool, default=True
+        Fit unpenalised intercepts.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    class_weight : dict, "balanced" or None, default=None
+        Multipliers of ``sample_weight`` per class.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    tol : float, default=1e-4
+        Each fit stops at a duality gap of ``tol`` times the null model's objective.
+    max_iter : int, default=100
+        Newton iterations of each fit at most.
+    penalty_factor : array-like of shape (n_features,), dict or Series, default=None
+        Per-feature penalty factors, as in :class:`RegularizedClassifier`.
+    dropout : float, default=0.0
+        Input-dropout rate (two classes only), the same at every ``alpha``.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coefs : ndarray of shape (n_coef, n_features, n_alphas)
+        The coefficients at each ``alpha`` (``n_coef`` is 1 for two classes,
+        the number of classes otherwise).
+    intercepts : ndarray of shape (n_coef, n_alphas)
+        The intercepts.
+    dual_gaps : ndarray of shape (n_alphas,)
+        The duality gap reached at each ``alpha``.
+
+    See Also
+    --------
+    RegularizedClassifierCV : Picks ``alpha`` by cross-validation along this path.
+    regularization_path : The same for least squares.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skreg import logistic_regularization_path
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> alphas, coefs, intercepts, gaps = logistic_regularization_path(X, y, alphas=4)
+    >>> coefs.shape
+    (1, 30, 4)
+    >>> [int((coefs[0, :, k] != 0).sum()) for k in range(4)]
+    [0, 5, 13, 22]
+    """
+    check_params(SimpleNamespace(
+        penalty=penalty, l1_ratio=l1_ratio, alphas=alphas, eps=eps,
+        fit_intercept=fit_intercept, positive=positive, tol=tol, max_iter=max_iter,
+        penalty_factor=penalty_factor, dropout=dropout), PATH_PARAMS)
+    names = getattr(X, "columns", None)
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+    y = column_or_1d(y)
+    check_consistent_length(X, y)
+    classes, codes, sw = encode_classes(y, sample_weight, class_weight,
+                                        "logistic_regularization_path")
+    factor = resolve_penalty_factor(penalty_factor, X.shape[1], names)
+    spec = PenaltySpec.from_params(penalty, l1_ratio, positive, factor, dropout)
+    problem = LogisticProblem(X, codes, sw, classes.size, fit_intercept)
+    alphas = check_alphas(alphas)
+    if isinstance(alphas, Integral):
+        alphas = logistic_grid(problem, spec, alphas, eps)
+    path = logistic_path(problem, spec, alphas, tol, max_iter)
+    if path.n_unconverged:
+        warn_user(
+            f"logistic_regularization_path: {path.n_unconverged} of {len(alphas)} fits "
+            f"did not reach a duality gap of tol * F(0) within max_iter={max_iter} "
+            "iterations (see the returned dual_gaps). Increase max_iter or loosen tol.",
+            ConvergenceWarning)
+    return (alphas, np.moveaxis(path.coefs, 0, -1), path.intercepts.T, path.gaps)

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -173,3 +175,25 @@ def check_params(estimator, table):
     """Check every parameter of ``estimator`` named in ``table``."""
     for name, check in table.items():
         check(getattr(estimator, name), name)
+
+
+def encode_classes(y, sample_weight, class_weight, owner):
+    """Class labels as ``(classes, codes, s)``: the sorted labels, each sample's
+    index among them, and the sample weights times the class weights (float64).
+    A ``ValueError`` unless at least two classes carry weight."""
+    check_classification_targets(y)
+    classes, codes = np.unique(y, return_inverse=True)
+    if classes.size < 2:
+        raise ValueError(
+            f"{owner} needs samples of at least 2 classes in the data, but the data "
+            f"contain only one class: {classes[0]!r}.")
+    sw = check_sample_weight(sample_weight, len(codes), np.float64)
+    weighted = classes[np.bincount(codes, weights=sw, minlength=classes.size) > 0]
+    if weighted.size < 2:
+        raise ValueError(
+            f"{owner} needs samples of at least 2 classes with a positive "
+            f"sample_weight, but only class {weighted[0]!r} has one.")
+    if class_weight is not None:
+        sw = sw * compute_class_weight(class_weight, classes=classes, y=y,
+                                       sample_weight=sw)[codes]
+    return classes, codes, sw

@@ -266,3 +266,16 @@ def test_cv_groups_are_routed_to_the_splitter():
     cv = RegularizedClassifierCV("l1", alphas=4, cv=GroupKFold(3)).fit(X, y,
                                                                         groups=groups)
     assert cv.log_loss_path_.shape == (4, 3)
+
+
+def test_logistic_path_equals_cold_fits():
+    from skreg import logistic_regularization_path
+    X, y = _data(classes=3, seed=15)
+    alphas, coefs, intercepts, gaps = logistic_regularization_path(
+        X, y, penalty="elasticnet", alphas=6, tol=1e-13)
+    assert coefs.shape == (3, X.shape[1], 6) and np.all(np.diff(alphas) < 0)
+    for k in (0, 3, 5):
+        cold = RegularizedClassifier("elasticnet", alphas[k], tol=1e-13).fit(X, y)
+        np.testing.assert_allclose(coefs[:, :, k], cold.coef_, atol=1e-6)
+        np.testing.assert_allclose(intercepts[:, k], cold.intercept_, atol=1e-6)
+    assert not np.any(coefs[:, :, 0]) and np.all(gaps >= 0)
