@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin, InMemoryScoreMixin
 from ._distributed import check_in_memory
-from ._extensions import check_dropout, check_penalty_factor, resolve_penalty_factor
+from ._extensions import LINEAR_MODEL_PARAMS, resolve_penalty_factor
 from ._fitted import FitSettings, logistic_attributes
 from ._logistic import LogisticProblem, log_probabilities
 from ._logistic_path import fit_logistic, logistic_top
@@ -16,7 +16,6 @@ from ._validation import (
     boolean,
     check_params,
     encode_classes,
-    integer,
     one_of,
     real,
     restore_on_error,
@@ -35,16 +34,8 @@ def _check_class_weight(value, name):
 
 
 # The parameters of RegularizedClassifier (and of its CV) and what each must be.
-CLASSIFIER_PARAMS = {
-    "l1_ratio": real(0.0, 1.0),
-    "fit_intercept": boolean,
-    "class_weight": _check_class_weight,
-    "positive": boolean,
-    "tol": real(0.0),
-    "max_iter": integer(1),
-    "penalty_factor": lambda value, name: check_penalty_factor(value),
-    "dropout": lambda value, name: check_dropout(value),
-}
+CLASSIFIER_PARAMS = dict(LINEAR_MODEL_PARAMS, l1_ratio=real(0.0, 1.0),
+                         class_weight=_check_class_weight)
 PARAMS = dict(CLASSIFIER_PARAMS, penalty=one_of(*PENALTIES), alpha=real(0.0),
               solver=one_of(*CLASSIFIER_SOLVERS), warm_start=boolean)
 

@@ -9,14 +9,12 @@ from sklearn.model_selection import check_cv
 from ._base import DocLinkMixin, InMemoryScoreMixin
 from ._classifier import CLASSIFIER_PARAMS, LinearClassifierOutputs, encode_labels
 from ._cv import CrossValidationMixin
-from ._cv_engine import Search, cross_validate
+from ._cv_engine import cross_validate
 from ._cv_sources import ClassifierFolds
 from ._distributed import check_in_memory
 from ._extensions import check_dropouts, resolve_penalty_factor
-from ._fitted import FitSettings
 from ._logistic_path import LOGISTIC
 from ._path import check_alphas
-from ._penalties import PenaltySpec, penalty_ratio
 from ._validation import check_params, one_of, real, restore_on_error
 
 
@@ -150,28 +148,11 @@ class RegularizedClassifierCV(CrossValidationMixin, InMemoryScoreMixin,
         tags.input_tags.sparse = True
         return tags
 
+    _family = LOGISTIC
+
     def _check_params(self):
         check_params(self, PARAMS)
         self._check_search()
-
-    def _ratios(self):
-        """The ``rho`` values searched and whether ``l1_ratio`` was a list."""
-        if self.penalty != "elasticnet":
-            return [penalty_ratio(self.penalty, 0.5)], False
-        return ([float(r) for r in np.atleast_1d(self.l1_ratio)],
-                np.ndim(self.l1_ratio) > 0)
-
-    def _search(self, factor):
-        ratios, ratio_list = self._ratios()
-        rates = ((float(self.dropout),) if self.dropouts is None
-                 else tuple(sorted(check_dropouts(self.dropouts), reverse=True)))
-        spec = (PenaltySpec.pure_dropout(self.positive) if self.penalty is None else
-                PenaltySpec.from_params(self.penalty, ratios[0], self.positive, factor,
-                                        rates[0]))
-        return Search(spec, tuple(ratios), rates, ratio_list, self.dropouts is not None,
-                      check_alphas(self.alphas), self.eps,
-                      FitSettings("RegularizedClassifierCV", self.tol, self.max_iter),
-                      self.n_jobs, LOGISTIC)
 
     def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the grid, then refit on all the data at the best point.

@@ -24,23 +24,16 @@ from ._base import DocLinkMixin, InMemoryScoreMixin, LinearRegressorMixin
 from ._cv_engine import LEAST_SQUARES, Search, cross_validate
 from ._cv_sources import RowsFolds
 from ._distributed import check_in_memory, is_distributed
-from ._extensions import (
-    check_dropout,
-    check_dropouts,
-    check_penalty_factor,
-    resolve_penalty_factor,
-)
+from ._extensions import LINEAR_MODEL_PARAMS, check_dropouts, resolve_penalty_factor
 from ._fitted import FitSettings
 from ._fold_cv import _STREAM, fit_distributed, partial_fit_folds
 from ._loo import loo_applies, loo_scores
 from ._path import check_alphas, check_l2_eps
 from ._penalties import PenaltySpec, penalty_ratio
 from ._validation import (
-    boolean,
     check_params,
     check_sample_weight,
     check_scalar_param,
-    integer,
     one_of,
     real,
     restore_on_error,
@@ -54,24 +47,20 @@ def _check_ratios(value, name):
 
 # The parameters of RegularizedRegressorCV and what each must be (the checks
 # that tie several together are in ``_check_params``).
-PARAMS = {
-    "penalty": one_of("l2", "l1", "elasticnet", None),
-    "alphas": lambda value, name: check_alphas(value),
-    "l1_ratio": _check_ratios,
-    "eps": real(0.0, 1.0, low_inclusive=False),
-    "fit_intercept": boolean,
-    "max_iter": integer(1),
-    "tol": real(0.0),
-    "positive": boolean,
-    "penalty_factor": lambda value, name: check_penalty_factor(value),
-    "dropout": lambda value, name: check_dropout(value),
-    "dropouts": lambda value, name: check_dropouts(value),
-}
+PARAMS = dict(
+    LINEAR_MODEL_PARAMS,
+    penalty=one_of("l2", "l1", "elasticnet", None),
+    alphas=lambda value, name: check_alphas(value),
+    l1_ratio=_check_ratios,
+    eps=real(0.0, 1.0, low_inclusive=False),
+    dropouts=lambda value, name: check_dropouts(value),
+)
 
 
 class CrossValidationMixin:
     """What the cross-validated estimators share: the checks that tie the
-    dropout parameters together, the routing of ``groups`` to the splitter, and
+    dropout parameters together, the search their parameters describe (with the
+    loss family ``_family``), the routing of ``groups`` to the splitter, and
     the publication of the fitted attributes."""
 
     def _check_search(self):
@@ -85,6 +74,27 @@ class CrossValidationMixin:
                 "penalty=None leaves nothing to cross-validate: give dropouts=[...] "
                 "(rates of input dropout to choose from), or a penalty."
             )
+
+    def _ratios(self):
+        """The ``rho`` values searched and whether ``l1_ratio`` was a list."""
+        if self.penalty != "elasticnet":
+            return [penalty_ratio(self.penalty, 0.5)], False
+        return ([float(r) for r in np.atleast_1d(self.l1_ratio)],
+                np.ndim(self.l1_ratio) > 0)
+
+    def _search(self, factor=None):
+        """The :class:`~skreg._cv_engine.Search` of the parameters, with the
+        resolved penalty ``factor`` (an array, or None)."""
+        ratios, ratio_list = self._ratios()
+        rates = ((float(self.dropout),) if self.dropouts is None
+                 else tuple(sorted(check_dropouts(self.dropouts), reverse=True)))
+        spec = (PenaltySpec.pure_dropout(self.positive) if self.penalty is None else
+                PenaltySpec.from_params(self.penalty, ratios[0], self.positive, factor,
+                                        rates[0]))
+        return Search(spec, tuple(ratios), rates, ratio_list, self.dropouts is not None,
+                      check_alphas(self.alphas), self.eps,
+                      FitSettings(type(self).__name__, self.tol, self.max_iter),
+                      self.n_jobs, self._family)
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object.
@@ -325,35 +335,14 @@ class RegularizedRegressorCV(CrossValidationMixin, MultiOutputMixin, InMemorySco
         self.dropout = dropout
         self.dropouts = dropouts
 
+    _family = LEAST_SQUARES
+
     def _check_params(self):
         check_params(self, PARAMS)
         ratios = self._ratios()[0]
         check_l2_eps(self.eps, check_alphas(self.alphas),
                      [] if self.penalty is None else ratios)
         self._check_search()
-
-    def _ratios(self):
-        """The ``rho`` values searched and whether ``l1_ratio`` was a list."""
-        if self.penalty is None:
-            return [0.0], False
-        if self.penalty != "elasticnet":
-            return [penalty_ratio(self.penalty, 0.5)], False
-        return ([float(r) for r in np.atleast_1d(self.l1_ratio)],
-                np.ndim(self.l1_ratio) > 0)
-
-    def _search(self):
-        """The :class:`~skreg._cv_engine.Search` of the parameters (no factors
-        yet: they are resolved against the data's columns)."""
-        ratios, ratio_list = self._ratios()
-        rates = ((float(self.dropout),) if self.dropouts is None
-                 else tuple(sorted(check_dropouts(self.dropouts), reverse=True)))
-        spec = (PenaltySpec.pure_dropout(self.positive) if self.penalty is None else
-                PenaltySpec.from_params(self.penalty, ratios[0], self.positive, None,
-                                        rates[0]))
-        return Search(spec, tuple(ratios), rates, ratio_list, self.dropouts is not None,
-                      check_alphas(self.alphas), self.eps,
-                      FitSettings("RegularizedRegressorCV", self.tol, self.max_iter),
-                      self.n_jobs, LEAST_SQUARES)
 
     def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the grid, then refit on all the data at the best point.

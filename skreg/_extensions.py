@@ -16,7 +16,7 @@ from numbers import Real
 
 import numpy as np
 
-from ._validation import check_real_entries, check_scalar_param
+from ._validation import boolean, check_real_entries, check_scalar_param, integer, real
 
 
 def check_dropout(dropout, name="dropout"):
@@ -133,3 +133,15 @@ def resolve_penalty_factor(penalty_factor, n_features, feature_names=None):
             f"features: it must have shape ({n_features},)."
         )
     return factor
+
+
+# The parameters every linear model of skreg shares, and what each must be (each
+# estimator's table adds its own).
+LINEAR_MODEL_PARAMS = {
+    "fit_intercept": boolean,
+    "positive": boolean,
+    "tol": real(0.0),
+    "max_iter": integer(1),
+    "penalty_factor": lambda value, name: check_penalty_factor(value),
+    "dropout": lambda value, name: check_dropout(value),
+}

@@ -10,7 +10,7 @@ from sklearn.utils.validation import validate_data
 from ._base import DocLinkMixin, InMemoryScoreMixin, LinearRegressorMixin
 from ._datafit import GramProblem, prepare_problem
 from ._distributed import check_in_memory, input_attributes, is_distributed, statistics
-from ._extensions import check_dropout, check_penalty_factor, resolve_penalty_factor
+from ._extensions import LINEAR_MODEL_PARAMS, resolve_penalty_factor
 from ._fitted import FitSettings, solve_to_attributes
 from ._penalties import PENALTIES, PenaltySpec
 from ._solvers import SOLVERS, plan
@@ -20,27 +20,21 @@ from ._validation import (
     boolean,
     check_params,
     check_sample_weight,
-    integer,
     one_of,
     real,
     restore_on_error,
 )
 
 # The parameters of RegularizedRegressor and what each must be.
-PARAMS = {
-    "penalty": one_of(*PENALTIES),
-    "alpha": real(0.0),
-    "l1_ratio": real(0.0, 1.0),
-    "fit_intercept": boolean,
-    "solver": one_of(*SOLVERS),
-    "max_iter": integer(1),
-    "tol": real(0.0),
-    "warm_start": boolean,
-    "positive": boolean,
-    "copy_X": boolean,
-    "penalty_factor": lambda value, name: check_penalty_factor(value),
-    "dropout": lambda value, name: check_dropout(value),
-}
+PARAMS = dict(
+    LINEAR_MODEL_PARAMS,
+    penalty=one_of(*PENALTIES),
+    alpha=real(0.0),
+    l1_ratio=real(0.0, 1.0),
+    solver=one_of(*SOLVERS),
+    warm_start=boolean,
+    copy_X=boolean,
+)
 
 
 class RegularizedRegressor(MultiOutputMixin, InMemoryScoreMixin, LinearRegressorMixin,
