@@ -4,9 +4,9 @@
 trust.  It trusts by default Python's built-in types, numpy's and scipy's
 arrays, scalars, dtypes and random generators, and scikit-learn's estimators.
 A skreg model may hold more: its own class (under its public name,
-``skreg.RegularizedRegressor``), a :class:`~skreg.HashKFold`, or a
-scikit-learn cross-validation splitter given as ``cv`` (``KFold``,
-``GroupKFold``, ``PredefinedSplit``, ...).  :func:`trusted_types` walks the
+``skreg.RegularizedRegressor``, ``skreg.RegularizedClassifierCV``, ...), a
+:class:`~skreg.HashKFold`, or a scikit-learn cross-validation splitter given
+as ``cv`` (``KFold``, ``StratifiedKFold``, ``GroupKFold``, ...).  :func:`trusted_types` walks the
 object (its parameters and fitted attributes, recursively) and lists exactly
 those of its types, so ``skops.io.loads(data, trusted=trusted_types(model))``
 loads it and trusts nothing else.

@@ -7,20 +7,36 @@ onnxruntime (or any ONNX runtime) executes without Python:
 
 - :class:`~skreg.RegularizedRegressor` and :class:`~skreg.RegularizedRegressorCV`
   become ``X W^T + b`` (one output column per target);
+- :class:`~skreg.RegularizedClassifier` and :class:`~skreg.RegularizedClassifierCV`
+  become the logits ``X coef_^T + intercept_`` and two outputs, the labels and
+  the probabilities: ``[sigmoid(-z), sigmoid(z)]`` for two classes (``z`` the
+  log-odds of ``classes_[1]``), the softmax otherwise, as ``predict_proba``;
 - :class:`~skreg.DropoutMLPRegressor` becomes the plain network: the fitted
   weights, the hidden activation, an identity output (with ``loss="poisson"``
   an exponential one: the predicted mean);
 - :class:`~skreg.DropoutMLPClassifier` becomes the plain network with two
   outputs, the labels and the probabilities (softmax, or logistic per column:
   ``[1 - p, p]`` for two classes, one probability per label for a multilabel
-  target, whose labels are the 0/1 indicators ``p > 1/2``).  As for
-  scikit-learn's classifiers, the probabilities come as a list of
-  ``{class: probability}`` maps unless the option ``{"zipmap": False}`` is
-  passed (``to_onnx(model, X, options={"zipmap": False})``).  The labels have
-  the type ``predict`` returns: int64 for integer classes, strings for string
-  classes, and for float classes (``y.astype(float)``) floats with
-  ``zipmap=False``, or int64 with the maps (whose keys can only be int64 or
-  strings), as skl2onnx exports scikit-learn's ``MLPClassifier``.
+  target, whose labels are the 0/1 indicators ``p > 1/2``).
+
+For every classifier the label is read from the logits as ``predict`` reads
+it (for two classes the sign of ``z``, ``z = 0`` giving ``classes_[0]``), not
+from probabilities rounded to float32.  As for scikit-learn's classifiers, the
+probabilities come as a list of ``{class: probability}`` maps unless the
+option ``{"zipmap": False}`` is passed (``to_onnx(model, X, options={"zipmap":
+False})``).  The labels have the type ``predict`` returns: int64 for integer
+classes, strings for string classes, and for float classes
+(``y.astype(float)``) floats with ``zipmap=False``, or int64 with the maps
+(whose keys can only be int64 or strings), as skl2onnx exports scikit-learn's
+``MLPClassifier``.  Boolean classes come back as int64 0/1, as skl2onnx
+exports them for scikit-learn's classifiers.
+
+The linear classifiers have the attribute layout of scikit-learn's
+``LogisticRegression``, but skl2onnx's converter for it is not reused: for a
+class that is not a ``LogisticRegression`` it turns the binary model into the
+softmax of ``[-z, z]``, whose probabilities are ``sigmoid(2 z)``, and it reads
+``multi_class`` and ``solver``, which skreg's classifiers do not have.  Their
+converter is the one the networks use, on the logits.
 
 Exporting an unfitted estimator raises
 :class:`~sklearn.exceptions.NotFittedError`.
@@ -59,6 +75,8 @@ except ImportError as exc:      # pragma: no cover - depends on the environment
 from . import (
     DropoutMLPClassifier,
     DropoutMLPRegressor,
+    RegularizedClassifier,
+    RegularizedClassifierCV,
     RegularizedRegressor,
     RegularizedRegressorCV,
 )
@@ -177,13 +195,18 @@ def _convert_network_regressor(scope, operator, container):
     _node(scope, container, output, [Z], operator.outputs[0].full_name)
 
 
-# ---------------------------------------------------------------- classifier
+# --------------------------------------------------------------- classifiers
+def _is_multilabel(model):
+    """A network trained on a multilabel indicator target (never a linear one)."""
+    return getattr(model, "_is_multilabel", lambda: False)()
+
+
 def _classifier_shape(operator):
     _, _, tensor = _float_types(operator)
     model = operator.raw_operator
     n_classes = len(model.classes_)
     label = _label_type(operator.scope_inst, model)
-    if model._is_multilabel():
+    if _is_multilabel(model):
         operator.outputs[0].type = Int64TensorType([None, n_classes])
     elif label == "int64":
         operator.outputs[0].type = Int64TensorType([None])
@@ -196,12 +219,33 @@ def _classifier_shape(operator):
     operator.outputs[1].type = tensor([None, n_classes])
 
 
-def _convert_network_classifier(scope, operator, container):
-    proto, dtype, _ = _float_types(operator)
+def _class_table(scope, container, model):
+    """The initializer holding ``classes_`` in the labels' output type."""
+    classes = model.classes_
+    label_type = _label_type(scope, model)
+    if label_type == "int64":
+        table = scope.get_unique_variable_name("classes")
+        container.add_initializer(table, onnx_proto.TensorProto.INT64,
+                                  [len(classes)], classes.astype(np.int64).tolist())
+        return table
+    if label_type == "float":
+        return _constant(scope, container, "classes", classes,
+                         onnx_proto.TensorProto.DOUBLE
+                         if classes.dtype == np.float64
+                         else onnx_proto.TensorProto.FLOAT, classes.dtype)
+    table = scope.get_unique_variable_name("classes")
+    container.add_initializer(table, onnx_proto.TensorProto.STRING, [len(classes)],
+                              [str(c).encode("utf-8") for c in classes])
+    return table
+
+
+def _classifier_outputs(scope, container, operator, Z, proto, dtype):
+    """The labels and probabilities from the logits ``Z``: shape (n, 1) for two
+    classes (the log-odds of ``classes_[1]``), (n, n_classes) otherwise (the
+    softmax's logits, or one log-odds per label of a multilabel network)."""
     model = operator.raw_operator
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
-    Z = _network_outputs(scope, container, operator, proto, dtype)
-    if model._is_multilabel():
+    if _is_multilabel(model):
         _node(scope, container, "Sigmoid", [Z], proba)
         zero = _constant(scope, container, "zero", 0.0, proto, dtype)
         positive = _node(scope, container, "Greater", [Z, zero])
@@ -209,34 +253,43 @@ def _convert_network_classifier(scope, operator, container):
               to=onnx_proto.TensorProto.INT64)
         return
     if len(model.classes_) == 2:
-        # [1 - p, p] as [sigmoid(-z), sigmoid(z)]: neither rounds to 0 early.
-        negative = _node(scope, container, "Sigmoid",
-                         [_node(scope, container, "Neg", [Z])])
-        positive = _node(scope, container, "Sigmoid", [Z])
-        _node(scope, container, "Concat", [negative, positive], proba, axis=1)
-        scores = proba
+        # [1 - p, p] = [sigmoid(-z), sigmoid(z)] = softmax([-z/2, z/2]): the
+        # smaller one keeps its relative accuracy (onnxruntime's Sigmoid has an
+        # absolute error near 1e-7 in float32 and gives 0 below z = -18);
+        # the label from [-z, z], exactly the sign of z (a tie gives class 0).
+        half = _constant(scope, container, "half", 0.5, proto, dtype)
+        halved = _node(scope, container, "Mul", [Z, half])
+        pair = _node(scope, container, "Concat",
+                     [_node(scope, container, "Neg", [halved]), halved], axis=1)
+        _node(scope, container, "Softmax", [pair], proba, axis=1)
+        scores = _node(scope, container, "Concat",
+                       [_node(scope, container, "Neg", [Z]), Z], axis=1)
     else:
         _node(scope, container, "Softmax", [Z], proba, axis=1)
         scores = Z
     index = _node(scope, container, "ArgMax", [scores], axis=1, keepdims=0)
-    classes = model.classes_
-    label_type = _label_type(scope, model)
-    if label_type == "int64":
-        table = scope.get_unique_variable_name("classes")
-        container.add_initializer(table, onnx_proto.TensorProto.INT64,
-                                  [len(classes)], classes.astype(np.int64).tolist())
-    elif label_type == "float":
-        table = _constant(scope, container, "classes", classes,
-                          onnx_proto.TensorProto.DOUBLE
-                          if classes.dtype == np.float64
-                          else onnx_proto.TensorProto.FLOAT, classes.dtype)
-    else:
-        table = scope.get_unique_variable_name("classes")
-        container.add_initializer(table, onnx_proto.TensorProto.STRING,
-                                  [len(classes)],
-                                  [str(c).encode("utf-8") for c in classes])
-    _node(scope, container, "Gather", [table, index], label, axis=0)
+    _node(scope, container, "Gather", [_class_table(scope, container, model), index],
+          label, axis=0)
 
+
+def _convert_linear_classifier(scope, operator, container):
+    proto, dtype, _ = _float_types(operator)
+    model = operator.raw_operator
+    coef = np.atleast_2d(np.asarray(model.coef_))            # (1 or n_classes, p)
+    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64),
+                                (coef.shape[0],))
+    X = _cast_input(scope, container, operator, proto)
+    Z = _affine(scope, container, X, coef.T, intercept, proto, dtype)
+    _classifier_outputs(scope, container, operator, Z, proto, dtype)
+
+
+def _convert_network_classifier(scope, operator, container):
+    proto, dtype, _ = _float_types(operator)
+    Z = _network_outputs(scope, container, operator, proto, dtype)
+    _classifier_outputs(scope, container, operator, Z, proto, dtype)
+
+
+_CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [True, False]}
 
 update_registered_converter(RegularizedRegressor, "SkregRegularizedRegressor",
                             _regressor_shape, _convert_linear,
@@ -249,6 +302,13 @@ update_registered_converter(DropoutMLPRegressor, "SkregDropoutMLPRegressor",
                             parser=_fitted_parser(_parse_sklearn_simple_model, "coefs_"))
 update_registered_converter(DropoutMLPClassifier, "SkregDropoutMLPClassifier",
                             _classifier_shape, _convert_network_classifier,
-                            options={"zipmap": [True, False, "columns"],
-                                     "nocl": [True, False]},
+                            options=_CLASSIFIER_OPTIONS,
                             parser=_fitted_parser(_parse_sklearn_classifier, "coefs_"))
+update_registered_converter(RegularizedClassifier, "SkregRegularizedClassifier",
+                            _classifier_shape, _convert_linear_classifier,
+                            options=_CLASSIFIER_OPTIONS,
+                            parser=_fitted_parser(_parse_sklearn_classifier, "coef_"))
+update_registered_converter(RegularizedClassifierCV, "SkregRegularizedClassifierCV",
+                            _classifier_shape, _convert_linear_classifier,
+                            options=_CLASSIFIER_OPTIONS,
+                            parser=_fitted_parser(_parse_sklearn_classifier, "coef_"))

@@ -2,7 +2,8 @@
 
 Every estimator, dense float32 input (tolerance 1e-5, relative for regression
 targets) and float64 input (1e-10); binary, multiclass, string-labelled,
-float-labelled and multilabel classifiers; 1-D and 2-D regression targets;
+boolean-labelled, float-labelled and multilabel classifiers, linear and
+networks; 1-D and 2-D regression targets;
 pipelines with a StandardScaler; unfitted estimators.  Skipped without the
 ``onnx`` extra.
 """
@@ -22,6 +23,8 @@ import skreg.onnx  # noqa: E402,F401  (registers the converters)
 from skreg import (  # noqa: E402
     DropoutMLPClassifier,
     DropoutMLPRegressor,
+    RegularizedClassifier,
+    RegularizedClassifierCV,
     RegularizedRegressor,
     RegularizedRegressorCV,
 )
@@ -149,9 +152,12 @@ def test_float32_trained_network_and_one_target_column(diabetes):
 
 @pytest.mark.parametrize("make", [
     lambda: RegularizedRegressor(), lambda: RegularizedRegressorCV(),
+    lambda: RegularizedClassifier(), lambda: RegularizedClassifierCV(),
     lambda: DropoutMLPRegressor(), lambda: DropoutMLPClassifier(),
     lambda: make_pipeline(StandardScaler(), DropoutMLPClassifier()),
-], ids=["linear", "cv", "network regressor", "network classifier", "pipeline"])
+    lambda: make_pipeline(StandardScaler(), RegularizedClassifier()),
+], ids=["linear", "cv", "linear classifier", "classifier cv", "network regressor",
+        "network classifier", "pipeline", "pipeline linear classifier"])
 def test_unfitted_estimator_is_not_exported(make, diabetes):
     X, _ = diabetes
     with pytest.raises(NotFittedError, match="is not fitted yet"):
@@ -218,3 +224,111 @@ def test_int_and_string_labels_come_back_as_predict_returns_them(labels):
         expected = net.predict(X32)
         assert label.dtype.kind == ("i" if labels.dtype.kind == "i" else "O")
         np.testing.assert_array_equal(label, expected)
+
+
+# ------------------------------------------------------------ linear classifiers
+LINEAR_TARGETS = {
+    "binary strings": lambda y: np.array(["no", "yes"])[(y == 1).astype(int)],
+    "binary ints": lambda y: np.array([-1, 4])[(y == 2).astype(int)],
+    "binary bools": lambda y: y == 0,
+    "three classes": lambda y: y,
+    "three strings": lambda y: np.array(["setosa", "versicolor", "virginica"])[y],
+}
+LINEAR_CLASSIFIERS = {
+    "l2": lambda: RegularizedClassifier(alpha=0.01),
+    "l1": lambda: RegularizedClassifier("l1", alpha=0.005),
+    "no intercept": lambda: RegularizedClassifier("elasticnet", 0.01,
+                                                  fit_intercept=False),
+    "cv": lambda: RegularizedClassifierCV("l1", alphas=8, cv=3),
+    "pipeline cv": lambda: make_pipeline(StandardScaler(),
+                                         RegularizedClassifierCV(alphas=8, cv=3)),
+}
+
+
+def _final(model):
+    return model.steps[-1][1] if hasattr(model, "steps") else model
+
+
+@pytest.mark.parametrize("target", sorted(LINEAR_TARGETS))
+@pytest.mark.parametrize("name", sorted(LINEAR_CLASSIFIERS))
+def test_linear_classifier(name, target):
+    X, y = load_iris(return_X_y=True)
+    y = LINEAR_TARGETS[target](y)
+    with warnings.catch_warnings():     # nearly separable: alpha_ at the grid's end
+        warnings.simplefilter("ignore", UserWarning)
+        model = LINEAR_CLASSIFIERS[name]().fit(X, y)
+    clf = _final(model)
+    assert clf.coef_.shape == ((1, 4) if len(clf.classes_) == 2 else (3, 4))
+    for dtype, atol in ((np.float32, 1e-5), (np.float64, 1e-10)):
+        Xd = X.astype(dtype)
+        label, proba = _run(model, Xd, options={id(clf): {"zipmap": False}})
+        assert proba.dtype == dtype and proba.shape == (len(X), len(clf.classes_))
+        np.testing.assert_allclose(proba, model.predict_proba(Xd), atol=atol)
+        np.testing.assert_array_equal(label, model.predict(Xd))
+        # strings as strings; integers, and booleans as 0/1, as int64
+        assert label.dtype.kind == ("O" if clf.classes_.dtype.kind == "U" else "i")
+    # the default: one {class: probability} map per sample (float32 only)
+    X32 = X.astype(np.float32)
+    label, maps = _run(model, X32)
+    np.testing.assert_array_equal(label, model.predict(X32))
+    keys = [c.item() for c in clf.classes_.astype(np.int64 if
+                                                  clf.classes_.dtype.kind in "iub"
+                                                  else str)]
+    assert [sorted(m) for m in maps] == [sorted(keys)] * len(X)
+    np.testing.assert_allclose([[m[k] for k in keys] for m in maps],
+                               model.predict_proba(X32), atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_classifier_labels_follow_the_sign_of_the_log_odds(dtype):
+    """``predict`` takes classes_[1] for z > 0 and classes_[0] for z <= 0; a
+    log-odds too small to move sigmoid off 1/2 in float32 still decides."""
+    X, y = load_iris(return_X_y=True)
+    clf = RegularizedClassifier(alpha=0.01).fit(X, np.array(["a", "b"])[y // 2])
+    clf.coef_ = np.zeros_like(clf.coef_)
+    Xd = X[:4].astype(dtype)
+    for b, expected in ((0.0, "a"), (1e-9, "b"), (-1e-9, "a")):
+        clf.intercept_ = np.array([b])
+        label, proba = _run(clf, Xd, options={id(clf): {"zipmap": False}})
+        assert list(clf.predict(Xd)) == [expected] * 4
+        np.testing.assert_array_equal(label, clf.predict(Xd))
+        np.testing.assert_allclose(proba, 0.5, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_classifier_extreme_log_odds(dtype):
+    """Large logits: the probabilities of the losing class stay accurate
+    (relative), no 0 - 0 or overflow in either class."""
+    X, y = load_iris(return_X_y=True)
+    for target in (y == 0, y):
+        clf = RegularizedClassifier(penalty=None, max_iter=30).fit(X, target)
+        clf.coef_ = clf.coef_ * (40.0 / np.abs(clf.coef_).max())
+        Xd = X.astype(dtype)
+        label, proba = _run(clf, Xd, options={id(clf): {"zipmap": False}})
+        expected = clf.predict_proba(Xd)
+        assert np.all(np.isfinite(proba))
+        tiny = expected > 1e-30
+        rtol = 1e-4 if dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(proba[tiny], expected[tiny], rtol=rtol)
+        np.testing.assert_array_equal(label, clf.predict(Xd))
+
+
+def test_linear_classifier_matches_scikit_learns_logistic_regression_export():
+    """An independent truth: skl2onnx's own export of a LogisticRegression with
+    the same coefficients, attribute layout and classes gives the same
+    probabilities (multinomial and binary)."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    X32 = X.astype(np.float32)
+    for target in (y, np.array(["a", "b"])[(y == 1).astype(int)]):
+        ours = RegularizedClassifier(alpha=1e-3).fit(X, target)
+        theirs = LogisticRegression(C=1 / (1e-3 * len(X)), max_iter=1000).fit(X,
+                                                                              target)
+        assert theirs.coef_.shape == ours.coef_.shape
+        np.testing.assert_array_equal(theirs.classes_, ours.classes_)
+        theirs.coef_, theirs.intercept_ = ours.coef_.copy(), ours.intercept_.copy()
+        (label_o, proba_o), (label_t, proba_t) = (
+            _run(m, X32, options={id(m): {"zipmap": False}}) for m in (ours, theirs))
+        np.testing.assert_allclose(proba_o, proba_t, atol=1e-6)
+        np.testing.assert_array_equal(label_o, label_t)

@@ -22,6 +22,8 @@ from skreg import (
     DropoutMLPClassifier,
     DropoutMLPRegressor,
     HashKFold,
+    RegularizedClassifier,
+    RegularizedClassifierCV,
     RegularizedRegressor,
     RegularizedRegressorCV,
     trusted_types,
@@ -30,6 +32,7 @@ from skreg import (
 sio = pytest.importorskip("skops.io")
 
 X, y = load_diabetes(return_X_y=True)
+TERCILE = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))      # 0, 1, 2
 
 
 def _models():
@@ -46,6 +49,21 @@ def _models():
         yield "cv l1", RegularizedRegressorCV("l1", alphas=10, cv=3).fit(X, y)
     yield "pipeline", make_pipeline(StandardScaler(), RegularizedRegressor("l1", 0.1)).fit(
         X, y)
+    yield "classifier binary strings", RegularizedClassifier("l1", 0.01).fit(
+        X, np.array(["low", "high"])[(TERCILE > 0).astype(int)])
+    yield "classifier three classes", RegularizedClassifier(alpha=0.01).fit(X, TERCILE)
+    yield "classifier float32 bools", RegularizedClassifier(
+        "elasticnet", 0.01, class_weight="balanced").fit(X.astype(np.float32),
+                                                          TERCILE == 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield "classifier cv", RegularizedClassifierCV("l1", alphas=5, cv=3).fit(
+            X, TERCILE)
+        yield "classifier cv scorer", RegularizedClassifierCV(
+            "elasticnet", alphas=5, l1_ratio=[0.2, 0.8], cv=3,
+            scoring="accuracy").fit(X, TERCILE)
+    yield "classifier pipeline", make_pipeline(
+        StandardScaler(), RegularizedClassifier(alpha=0.01)).fit(X, TERCILE)
 
 
 @pytest.mark.parametrize("name, model", list(_models()))
@@ -58,6 +76,10 @@ def test_skops_round_trip_with_exactly_the_listed_types(name, model):
         sio.loads(data)
     loaded = sio.loads(data, trusted=trusted_types(model))
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    if hasattr(model, "predict_proba"):
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+        np.testing.assert_array_equal(loaded.classes_, model.classes_)
+        assert loaded.classes_.dtype == model.classes_.dtype
 
 
 def test_a_loaded_stream_continues_exactly():
@@ -72,6 +94,10 @@ def test_trusted_types_of_classes_and_meta_estimators():
     assert trusted_types(RegularizedRegressor) == ["skreg.RegularizedRegressor"]
     pipe = make_pipeline(StandardScaler(), RegularizedRegressorCV())
     assert trusted_types(pipe) == ["skreg.RegularizedRegressorCV"]
+    assert trusted_types(RegularizedClassifier) == ["skreg.RegularizedClassifier"]
+    assert trusted_types(RegularizedClassifierCV) == ["skreg.RegularizedClassifierCV"]
+    pipe = make_pipeline(StandardScaler(), RegularizedClassifierCV())
+    assert trusted_types(pipe) == ["skreg.RegularizedClassifierCV"]
 
 
 SPLIT = "sklearn.model_selection._split."
@@ -115,6 +141,19 @@ def test_cv_models_load_with_exactly_the_trusted_types(cv, fitted):
     _round_trip(in_pipeline, ["skreg.RegularizedRegressorCV"] + extra)
 
 
+@pytest.mark.parametrize("cv", sorted(CVS))
+def test_classifier_cv_models_load_with_exactly_the_trusted_types(cv):
+    make, extra = CVS[cv]
+    model = RegularizedClassifierCV("l1", alphas=4, cv=make())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(X, TERCILE, groups=np.arange(len(y)) % 6)
+    loaded = _round_trip(model, ["skreg.RegularizedClassifierCV"] + extra)
+    assert type(loaded.cv) is type(model.cv)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.alpha_ == model.alpha_
+
+
 def test_every_estimator_loads_with_exactly_the_trusted_types():
     labels = (y > np.median(y)).astype(int)
     with warnings.catch_warnings():
@@ -128,6 +167,10 @@ def test_every_estimator_loads_with_exactly_the_trusted_types():
              "DropoutMLPClassifier", []),
             (DropoutMLPRegressor((8,), max_iter=3, random_state=0).fit(X, y),
              "DropoutMLPRegressor", []),
+            (RegularizedClassifier("l1", 0.01).fit(X, labels), "RegularizedClassifier",
+             []),
+            (RegularizedClassifierCV(alphas=3, cv=HashKFold(3)).fit(X, labels),
+             "RegularizedClassifierCV", ["skreg.HashKFold"]),
         ]
     for model, name, extra in models:
         loaded = _round_trip(model, [f"skreg.{name}"] + extra)
