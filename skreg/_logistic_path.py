@@ -242,6 +242,13 @@ def logistic_regularization_path(X, y, *, penalty="l1", l1_ratio=0.5, alphas=100
     RegularizedClassifierCV : Picks ``alpha`` by cross-validation along this path.
     regularization_path : The same for least squares.
 
+    Notes
+    -----
+    Along a decreasing grid the set of non-zero coefficients grows a few
+    features at a time, so each fit starts close to its answer: its working
+    set is the previous support and the features that violate their optimality
+    condition most (strong rules), and few Newton steps remain.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer

@@ -43,8 +43,10 @@ PUBLIC = [name for name in skreg.__all__ if not name.startswith("_")]
 
 def test_all_public_names_are_listed():
     assert sorted(PUBLIC) == ["DropoutMLPClassifier", "DropoutMLPRegressor", "HashKFold",
+                              "RegularizedClassifier", "RegularizedClassifierCV",
                               "RegularizedRegressor", "RegularizedRegressorCV",
-                              "regularization_path", "trusted_types"]
+                              "logistic_regularization_path", "regularization_path",
+                              "trusted_types"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -73,6 +75,10 @@ FITTED = {
         *load_diabetes(return_X_y=True)),
     "RegularizedRegressorCV": lambda: skreg.RegularizedRegressorCV(alphas=5, cv=3).fit(
         *load_diabetes(return_X_y=True)),
+    "RegularizedClassifier": lambda: skreg.RegularizedClassifier().fit(
+        *load_iris(return_X_y=True)),
+    "RegularizedClassifierCV": lambda: skreg.RegularizedClassifierCV(
+        alphas=5, cv=3).fit(*load_iris(return_X_y=True)),
     "DropoutMLPClassifier": lambda: skreg.DropoutMLPClassifier(
         hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, validation_fraction=0.2,
         n_iter_no_change=1, random_state=0).fit(*load_iris(return_X_y=True)),
@@ -92,5 +98,5 @@ def test_every_fitted_attribute_documented(name):
     assert fitted <= documented, fitted - documented
     # dropouts_ and alphas_ depend on the search (dropouts=..., penalty=None)
     assert documented - fitted <= {"feature_names_in_", "mse_path_", "score_path_",
-                                   "dropouts_", "alphas_", "validation_scores_", "best_validation_score_",
+                                   "dropouts_", "alphas_", "log_loss_path_", "validation_scores_", "best_validation_score_",
                                    "best_loss_"}, documented - fitted
