@@ -51,6 +51,33 @@ Both implement one protocol, the only thing the solvers use:
 ``kernel_view()``           the arrays the compiled kernels take (see
                             :mod:`skreg._kernels`)
 ==========================  ================================================
+
+**A second datafit: the classifier's log loss** (:mod:`skreg._logistic`).  It
+is not quadratic, so it is not eliminated into a prepared problem once; its
+:class:`~skreg._logistic.LogisticProblem` holds the design (dense
+column-major or CSC, products accumulated in float64) and the labels, and
+implements its own protocol:
+
+==============================  ============================================
+``shape``, ``n_coef``           ``(n, p)`` and the coefficient rows (1 or K)
+``n_weight``                    ``S``
+``null_intercept()``            the intercepts of the model with ``W = 0``
+``null_objective()``            ``F0``, the scale of ``tol``
+``linear(W, b)``                ``eta = X W^T + b`` (float64)
+``loss(log P)``, ``gradient(P)``  the mean log loss and ``X^T diag(a) (P - Y)``
+``curvature(P, k)``             ``p_k (1 - p_k)``: the Hessian weights of row k
+``primal_and_gap(W, b, pen)``   ``F`` and the float64 duality gap
+``alpha_max(rho, ...)``         the smallest ``alpha`` with ``W = 0``
+==============================  ============================================
+
+Its solver (:mod:`skreg._solvers._prox_newton`) needs this module only for
+its quadratic models: at each outer step the second-order model of the loss in
+one coefficient row is the weighted least-squares problem ``sum_i h_i (z_i -
+x_i^T w - b)^2 / (2S)`` with ``h_i = s_i p_i (1 - p_i)`` and the working
+response ``z``, which :func:`prepare_problem` holds on a working set's columns
+(rows form, or the Gram form ``X_W^T diag(h) X_W`` when ``n >> |W|``) and the
+compiled coordinate descent of :mod:`skreg._solvers._cd` minimises, with the
+same penalties and the same elimination of unpenalised features.
 """
 
 import numpy as np
