@@ -219,6 +219,7 @@ class _Run:
         self.l1, self.l2 = penalty.weights(problem.shape[1])
         self.n_iter = self.n_epochs = 0
         self._curvature = None          # the last Hessian's Gram (reuse)
+        self._kernel = None             # X X^T for wide ridge steps
         self._gap_before = self._gap_now = np.inf
         self.F0 = max(problem.null_objective(), 1e-300)
         self.ws = np.zeros(0, dtype=np.int64)
@@ -262,7 +263,9 @@ class _Run:
             self._gap_before, self._gap_now = self._gap_now, gap
             if done or self.n_iter >= max_iter or stalled >= _STALL:
                 return state, self.n_iter, gap, F, self.ws
-            ws = _working_set(np.any(W != 0, axis=0), score, p, True, start_ws)
+            # without an L1 part every coefficient is non-zero: no working set
+            ws = (np.arange(p) if self._smooth() else
+                  _working_set(np.any(W != 0, axis=0), score, p, True, start_ws))
             start_ws = None
             self.ws = ws
             XW = problem.X if ws.size == p else problem.X[:, ws]
@@ -425,6 +428,13 @@ class _Run:
             return w0, float(h @ z) / H
         scale = problem.n_weight / H
         form = _form(problem.shape[0], w0.size, problem.sparse, self._smooth())
+        l1, l2 = scale * self.l1[ws], scale * self.l2[ws]
+        if form == "rows" and _KernelRidge.applies(problem, ws, l1, l2):
+            if self._kernel is None:
+                self._kernel = _KernelRidge(problem.X)
+            out = self._kernel.solve(z, h, float(l2[0]), problem.fit_intercept)
+            if out is not None:
+                return out
         if form == "gram":
             if not stale:
                 self._curvature = _Curvature.of(XW, h, curv, ws, problem.fit_intercept)
@@ -433,7 +443,6 @@ class _Run:
         else:
             inner = prepare_problem(XW, z[:, None], h, problem.fit_intercept, form)
             inner.out_dtype = np.dtype(np.float64)   # the iterate stays float64
-        l1, l2 = scale * self.l1[ws], scale * self.l2[ws]
         w = self._inner_solve(inner, l1, l2, w0, gap / self.F0)
         intercept = float(inner.y_mean[0] - np.asarray(inner.X_mean) @ w)
         return w, intercept
@@ -546,6 +555,64 @@ class _JointCurvature:
         return GramProblem(self.G, C[:, None], np.array([max(YY, 0.0)]),
                            problem.n_weight, (eta.shape[0], size), np.zeros(size),
                            np.zeros(1), np.float64)
+
+
+class _KernelRidge:
+    """Newton steps of a ridge penalty on a wide dense design from ``K0 = X X^T``,
+    formed once per solve (``n^2 p`` flops).
+
+    The inner problem ``min |zt - Xt w|^2 / (2H) + lam |w|^2 / 2`` with ``Xt =
+    D^{1/2} (X - 1 mu^T)`` (``D = diag(h)``, ``mu = X^T h / H``) and ``zt =
+    D^{1/2} (z - zbar)`` is solved through ``n x n`` push-through identity
+    ``w = Xt^T (Xt Xt^T + H lam I)^{-1} zt``, and ``Xt Xt^T = D^{1/2} (K0 - u
+    1^T - 1 u^T + |mu|^2 1 1^T) D^{1/2}`` with ``u = X mu``: the weights and the
+    centring enter in ``O(n^2 + n p)``, one Cholesky factorisation of ``n^3 /
+    3`` flops, instead of a new ``n^2 p`` product each iteration.
+    """
+
+    # Largest n for which K0 is kept (128 MB).
+    MAX_N = 4000
+
+    def __init__(self, X):
+        Xf = np.asarray(X, dtype=np.float64, order="F")
+        K0 = _SYRK(1.0, Xf, trans=0, lower=0)
+        self.K0 = np.triu(K0) + np.triu(K0, 1).T
+        self.X = X
+
+    @staticmethod
+    def applies(problem, ws, l1, l2):
+        n, p = problem.shape
+        return (not problem.sparse and ws.size == p and n < p and n <= _KernelRidge.MAX_N
+                and not np.any(l1) and np.all(l2 == l2[0]) and l2[0] > 0)
+
+    def solve(self, z, h, lam, fit_intercept):
+        """``(w, intercept)``, or None when centring would cancel too many
+        digits (means that dwarf the spread: the caller's rows form then)."""
+        X, K0 = self.X, self.K0
+        n = K0.shape[0]
+        H = float(h.sum())
+        if fit_intercept:
+            mu = rmatmul64(X, h[:, None])[:, 0] / H
+            u = matmul64(X, mu[:, None])[:, 0]
+            Kc = K0 - u[:, None] - u[None, :] + float(mu @ mu)
+            if np.any(np.diagonal(Kc) < 1e-6 * np.diagonal(K0)):
+                return None
+            zbar = float(h @ z) / H
+        else:
+            mu, Kc, zbar = None, K0.copy(), 0.0
+        root = np.sqrt(h)
+        M = root[:, None] * Kc * root[None, :]
+        M.flat[:: n + 1] += H * lam
+        try:
+            factor = la.cho_factor(M, lower=False, overwrite_a=True, check_finite=False)
+        except la.LinAlgError:
+            return None
+        v = root * la.cho_solve(factor, root * (z - zbar), check_finite=False)
+        w = rmatmul64(X, v[:, None])[:, 0]
+        if fit_intercept:
+            w -= mu * v.sum()
+            return w, zbar - float(mu @ w)
+        return w, 0.0
 
 
 class _Curvature:
