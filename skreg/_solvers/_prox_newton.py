@@ -88,7 +88,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from .._datafit import GramProblem, prepare_problem
-from .._kernels import center_columns, center_rows
+from .._kernels import center_columns, center_rows, violations
 from .._logistic import (
     HESSIAN_FLOOR,
     LogisticProblem,
@@ -160,10 +160,15 @@ def make_penalty(l1, l2, positive):
                              ridge=np.asarray(l2, dtype=np.float64))
 
 
-def _violations(W, G, penalty):
-    """Largest optimality violation of each feature over the coefficient rows."""
-    return np.max([penalty.subdiff_distance(W[k], G[k]) for k in range(W.shape[0])],
-                  axis=0)
+def _violations(W, G, l1, l2, positive):
+    """Largest optimality violation of each feature over the coefficient rows:
+    the distance of ``-G_kj`` to the subdifferential of the penalty at
+    ``w_kj`` (what ``penalty.subdiff_distance`` computes, compiled)."""
+    out = violations(W[0], np.ascontiguousarray(-G[0]), l1, l2, positive)
+    for k in range(1, W.shape[0]):
+        np.maximum(out, violations(W[k], np.ascontiguousarray(-G[k]), l1, l2, positive),
+                   out=out)
+    return out
 
 
 def solve_logistic(problem, penalty, tol=1e-4, max_iter=100, coef_init=None,
@@ -251,7 +256,7 @@ class _Run:
                 state = (W, b, problem.linear(W, b))
                 fresh, probs = True, None
                 continue
-            score = _violations(W, G, penalty)
+            score = _violations(W, G, self.l1, self.l2, penalty.positive)
             if cold and not np.any(W) and self.n_iter == 0:
                 # from w = 0 take at least one step (w = 0 can be within tol just
                 # below alpha_max) unless it is exactly optimal
