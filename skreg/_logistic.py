@@ -309,18 +309,19 @@ class LogisticProblem:
         return np.maximum(p * q, HESSIAN_FLOOR)
 
     # -- the certificate
-    def primal_and_gap(self, coef, intercept, penalty, eta=None, grad=None):
+    def primal_and_gap(self, coef, intercept, penalty, eta=None, grad=None,
+                       probs=None):
         """``(F, gap)`` at ``(W, b)`` in float64 (see the module docstring).
 
-        ``eta`` and ``grad`` (the loss gradient in ``W``), when given, must be
-        those of ``(W, b)``.
+        ``eta``, ``grad`` (the loss gradient in ``W``) and ``probs`` (``(log
+        P, P)``), when given, must be those of ``(W, b)``.
         """
         W = np.asarray(coef, dtype=np.float64)
         p = self.shape[1]
         l1, l2 = penalty.weights(p)
         if eta is None:
             eta = self.linear(W, intercept)
-        logp, P = log_probabilities(eta)
+        logp, P = log_probabilities(eta) if probs is None else probs
         primal = self.loss(logp) + penalty_terms(W, l1, l2)
         if grad is None:
             grad = self.gradient(P)[0]
