@@ -354,7 +354,10 @@ class LogisticProblem:
         if c >= 1.0:
             return P, xi
         q = np.maximum(self.ybar - c * pi, 0.0)
-        q /= q.sum()
+        total = float(q.sum())
+        if not total > 0.0:             # pi = ybar up to rounding: U = P
+            return P, xi
+        q /= total
         U = c * P + (1.0 - c) * q
         Xta, XtaY = self._dual_products()
         cols = self.cols

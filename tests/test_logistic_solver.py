@@ -17,7 +17,14 @@ from skreg import _logistic
 from skreg._logistic import LogisticProblem
 from skreg._penalties import ElasticNetPenalty
 from skreg._solvers import _prox_newton
-from skreg._solvers._prox_newton import logistic_alpha_max, solve_logistic
+from skreg._solvers._prox_newton import (
+    logistic_alpha_max,
+    solve_logistic,
+    solve_logistic_lbfgs,
+)
+
+# a NaN, an overflow or a division by zero anywhere is a failure
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
 # ------------------------------------------------------------ the truth, written out
@@ -174,6 +181,39 @@ def test_matches_lbfgs_reference(n_classes, fit_intercept, l1_ratio, positive, f
         assert np.all(res.coef >= 0)
     if not fit_intercept:
         assert np.all(res.intercept == 0)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_wide_designs(n_classes, l1_ratio):
+    """n < p: ridge steps through X X^T (weights and centring applied to the
+    kernel matrix), lasso steps on the rows; against L-BFGS-B."""
+    X, y, s = _data(n_classes, n=40, p=60, seed=11, weights=True)
+    alpha = 0.05 if l1_ratio else 0.01
+    res = _fit(X, y, s, n_classes, alpha, l1_ratio)[2]
+    assert res.converged
+    ref = lbfgs_reference(X, y, n_classes, alpha, l1_ratio, s)[2]
+    ours = objective(X, y, res.coef, res.intercept, alpha, l1_ratio, s)
+    assert ours <= ref + 1e-9 * abs(ref)
+    _close(ours, ref, 1e-7)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("positive, fit_intercept", [(False, True), (True, False)])
+def test_lbfgs_for_smooth_penalties(n_classes, positive, fit_intercept):
+    """solve_logistic_lbfgs reaches the same optimum, certified by the same gap;
+    it refuses an L1 part."""
+    X, y, s = _data(n_classes, seed=12, weights=True)
+    problem = LogisticProblem(X, y, s, n_classes, fit_intercept)
+    penalty = ElasticNetPenalty(0.02, 0.0, positive)
+    newton = solve_logistic(problem, penalty, tol=1e-11)
+    quasi = solve_logistic_lbfgs(problem, penalty, tol=1e-11)
+    assert newton.converged and quasi.converged
+    _close(quasi.objective, newton.objective, 1e-10)
+    if positive:
+        assert np.all(quasi.coef >= 0)
+    with pytest.raises(ValueError, match="L1"):
+        solve_logistic_lbfgs(problem, ElasticNetPenalty(0.02, 0.5))
 
 
 # ------------------------------------------------------------------- the gap
