@@ -811,7 +811,7 @@ def best_shift(W, l1, l2):
         with np.errstate(divide="ignore", invalid="ignore"):
             # the piece with t coefficients below v: l2 (K v - sum w) = l1 (K - 2t)
             t = np.arange(K + 1)[:, None]
-            stat = (total + l1 * (K - 2 * t)) / (K * l2)
+            stat = (l2 * total + l1 * (K - 2 * t)) / (K * l2)
         cand.append(np.where(l2 > 0, stat, 0.0))
     cand.append(np.zeros((1, W.shape[1])))
     C = np.concatenate(cand, axis=0)                            # (c, m)
