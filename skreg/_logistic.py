@@ -343,22 +343,39 @@ class LogisticProblem:
 
     def _feasible_point(self, P, grad):
         """``(U, xi)``: the probabilities mixed with one simplex point so that
-        ``sum_i a_i u_i = ybar`` (with an intercept), and ``xi`` (n_coef, p)."""
+        ``sum_i a_i u_i = ybar`` (with an intercept), and ``xi`` (n_coef, p).
+
+        A class without weight (``ybar_k = 0``) needs ``u_ik = 0`` for every
+        sample, which no mixture with ``c > 0`` gives: its column is removed
+        from ``P`` first (each row renormalised over the other classes), and
+        ``xi`` then costs one more product with ``X``."""
         xi = -grad
         if not self.fit_intercept:
             return P, xi
-        pi = self.a @ P
+        base, absent = P, self.ybar <= 0
+        if np.any(absent):
+            base = P.copy()
+            base[:, absent] = 0.0
+            rest = base.sum(axis=1, keepdims=True)
+            base = np.divide(base, rest, out=np.full_like(base, 1.0 / np.sum(~absent)),
+                             where=rest > 0)
+            base[:, absent] = 0.0
+        pi = self.a @ base
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(pi > 0, self.ybar / pi, np.inf)
-        c = min(1.0, float(ratio.min()))
-        if c >= 1.0:
-            return P, xi
+        c = min(1.0, float(ratio[~absent].min()))
         q = np.maximum(self.ybar - c * pi, 0.0)
         total = float(q.sum())
-        if not total > 0.0:             # pi = ybar up to rounding: U = P
+        if c >= 1.0 or not total > 0.0:     # pi = ybar (up to rounding)
+            U, c = base, 1.0
+        else:
+            U = c * base + (1.0 - c) * (q / total)
+        if base is not P:
+            R = self.a[:, None] * (self.Y[:, self.cols] - U[:, self.cols])
+            return U, rmatmul64(self.X, R).T
+        if U is P:
             return P, xi
-        q /= total
-        U = c * P + (1.0 - c) * q
+        q = q / total
         Xta, XtaY = self._dual_products()
         cols = self.cols
         xi = -c * grad + (1.0 - c) * (XtaY[:, cols] - np.outer(Xta, q[cols])).T

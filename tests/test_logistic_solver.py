@@ -475,6 +475,20 @@ def test_separable_data_never_overflow(n_classes, alpha):
         assert not res.converged or res.objective < 1e-8 * problem.null_objective()
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.0])
+def test_a_class_without_weight(l1_ratio):
+    """A class whose samples all have weight 0: its intercept tends to -inf (the
+    infimum is not attained), the dual point drops its column, and the solver
+    converges to the tolerance with finite numbers."""
+    X, y, s = _data(3, seed=18)
+    s = np.where(y == 2, 0.0, 1.0)
+    problem = LogisticProblem(X, y, s, 3, True)
+    res = solve_logistic(problem, ElasticNetPenalty(0.01, l1_ratio), tol=1e-8)
+    assert res.converged and np.all(np.isfinite(res.coef))
+    ref = lbfgs_reference(X, y, 3, 0.01, l1_ratio, s)[2]
+    assert res.objective <= ref + 1e-7 * abs(ref)
+
+
 def test_ctrl_c_keeps_the_last_iterate(monkeypatch):
     X, y, s = _data(2, seed=10)
     problem = LogisticProblem(X, y, s, 2, True)
