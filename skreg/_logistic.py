@@ -227,6 +227,9 @@ class LogisticProblem:
         # columns contiguous: the solver gathers and re-weights a working set's
         # columns every iteration (a copy of a row-major dense X, made once)
         X = X.tocsc() if sp.issparse(X) else np.asfortranarray(X)
+        if sp.issparse(X) and not X.has_sorted_indices:
+            X = X.copy()
+            X.sort_indices()
         self.X = X
         self.shape = X.shape
         self.dtype = X.dtype
