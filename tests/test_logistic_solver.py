@@ -509,5 +509,5 @@ def test_ctrl_c_keeps_the_last_iterate(monkeypatch):
     assert np.all(np.isfinite(result.coef)) and np.isfinite(result.gap)
     assert result.n_iter >= 1 and not result.converged
     F = objective(X, y, result.coef, result.intercept, 0.01, 1.0, s)
-    assert F < problem.null_objective()     # the iterate of an accepted step
+    assert F < 0.99 * problem.null_objective()   # an accepted step, not the start
     _close(result.objective, F, 1e-12)

@@ -242,13 +242,12 @@ def solve_logistic(problem, penalty, tol=1e-4, max_iter=100, coef_init=None,
          else np.array(coef_init, dtype=np.float64).reshape(m, p))
     b = (problem.null_intercept() if intercept_init is None
          else np.array(intercept_init, dtype=np.float64).reshape(m))
-    state = (W, b, problem.linear(W, b))
     run = _Run(problem, penalty, tol_abs)
+    run.state = (W, b, problem.linear(W, b))
     try:
-        state, n_iter, gap, F, ws = run.loop(state, max_iter, start_ws,
-                                             cold=coef_init is None)
+        state, n_iter, gap, F, ws = run.loop(max_iter, start_ws, cold=coef_init is None)
     except KeyboardInterrupt as exc:
-        W, b, eta = state
+        W, b, eta = state = run.state          # the last accepted iterate
         F, gap = problem.primal_and_gap(W, b, penalty, eta)
         exc.skreg_result = run.result(state, max(run.n_iter, 1), gap, F, run.ws)
         raise
@@ -257,12 +256,15 @@ def solve_logistic(problem, penalty, tol=1e-4, max_iter=100, coef_init=None,
 
 
 class _Run:
-    """One solve: the data, the penalty, and the counters Ctrl-C reports."""
+    """One solve: the data, the penalty, the current iterate ``state = (W, b,
+    eta)`` (replaced whole, by one assignment, when a step is accepted: what
+    Ctrl-C reports) and the counters."""
 
     def __init__(self, problem, penalty, tol_abs):
         self.problem, self.penalty, self.tol_abs = problem, penalty, tol_abs
         self.l1, self.l2 = penalty.weights(problem.shape[1])
         self.n_iter = self.n_epochs = 0
+        self.state = None
         self._curvature = None          # the last Hessian's Gram (reuse)
         self._kernel = None             # X X^T for wide ridge steps
         self._gap_before = self._gap_now = np.inf
@@ -278,9 +280,11 @@ class _Run:
                               bool(gap <= self.tol_abs), np.asarray(ws), float(F),
                               self.n_epochs)
 
-    def loop(self, state, max_iter, start_ws, cold):
-        """Outer iterations; returns ``(state, n_iter, gap, F, ws)``."""
+    def loop(self, max_iter, start_ws, cold):
+        """Outer iterations from ``self.state``; returns ``(state, n_iter, gap,
+        F, ws)``."""
         problem, penalty = self.problem, self.penalty
+        state = self.state
         p = problem.shape[1]
         fresh = True
         best, stalled = np.inf, 0
@@ -293,7 +297,7 @@ class _Run:
             if gap <= self.tol_abs and not fresh:
                 # the certificate from a freshly computed eta (the running one
                 # accumulates the rounding of the steps)
-                state = (W, b, problem.linear(W, b))
+                state = self.state = (W, b, problem.linear(W, b))
                 fresh, probs = True, None
                 continue
             score = _violations(W, G, self.l1, self.l2, penalty.positive)
@@ -319,21 +323,22 @@ class _Run:
                 new = self._joint_step(state, ws, XW, logp, P, F, gap, G, gb)
                 if new is not None:
                     state, logp, P, F = new
-                    moved = True
+                    self.state, moved = state, True
             else:
                 for k in range(problem.n_coef):
                     new = self._class_step(state, k, ws, XW, logp, P, F, gap,
                                            G if not moved else None)
                     if new is not None:
                         state, logp, P, F = new
-                        moved = True
+                        self.state, moved = state, True
             if problem.n_coef > 1 and not penalty.positive:
                 state, F = self._shift(state, ws, F)     # (P is unchanged)
+                self.state = state
             self.n_iter += 1
             fresh, probs = False, (logp, P)
             if not moved:               # no step decreases F: rounding floor
                 W, b, _ = state
-                state = (W, b, problem.linear(W, b))
+                state = self.state = (W, b, problem.linear(W, b))
                 W, b, eta = state
                 F, gap = problem.primal_and_gap(W, b, penalty, eta)
                 return state, self.n_iter, gap, F, ws
@@ -367,7 +372,7 @@ class _Run:
         K, q = problem.n_coef, ws.size
         theta0 = np.concatenate([W[:, ws].ravel(), b if problem.fit_intercept else []])
         g = np.concatenate([grad[:, ws].ravel(), grad_b if problem.fit_intercept else []])
-        stale = self._reusable(ws)
+        stale = self._reusable(ws, _JointCurvature)
         for attempt in ((True, False) if stale else (False,)):
             if not attempt:
                 self._curvature = _JointCurvature.of(problem, XW, P, ws)
@@ -436,10 +441,10 @@ class _Run:
             gW = -rmatmul64(XW, (problem.a * r)[:, None])[:, 0]
         else:
             gW = grad[k, ws]
-        stale = self._reusable(ws) if problem.n_coef == 1 else False
+        stale = self._reusable(ws, _Curvature) if problem.n_coef == 1 else False
         for attempt in ((True, False) if stale else (False,)):
             curv = self._curvature.curv if attempt else problem.curvature(P, k)
-            w_new, b_new = self._inner(XW, eta[:, k], r, curv, w0, b[k], gW, gb, gap,
+            w_new, b_new = self._inner(XW, eta[:, k], r, curv, w0, gW, gb, gap,
                                        attempt, ws)
             d, db = w_new - w0, (b_new - b[k] if problem.fit_intercept else 0.0)
             if not np.any(d) and db == 0.0:
@@ -453,15 +458,16 @@ class _Run:
                 return new
         return None
 
-    def _reusable(self, ws):
-        """Whether the last Hessian (its Gram matrix) may serve again: same
-        working set, and the last step taken with it decreased the gap enough
-        (a step with a fresh Hessian always earns one reuse)."""
+    def _reusable(self, ws, kind):
+        """Whether the last Hessian (its Gram matrix, of class ``kind``) may
+        serve again: same working set, and the last step taken with it
+        decreased the gap enough (a step with a fresh Hessian always earns one
+        reuse)."""
         cache = self._curvature
-        return (cache is not None and np.array_equal(cache.ws, ws)
+        return (isinstance(cache, kind) and np.array_equal(cache.ws, ws)
                 and (cache.fresh or self._gap_now <= _REUSE_RATE * self._gap_before))
 
-    def _inner(self, XW, eta_k, r, curv, w0, b0, gW, gb, gap, stale, ws):
+    def _inner(self, XW, eta_k, r, curv, w0, gW, gb, gap, stale, ws):
         """Minimise the (scaled) quadratic model of one row on the working set
         from ``w0``: ``(w, intercept)``.  ``r = y - p``, ``curv`` the floored
         ``p (1 - p)``, ``gW`` and ``gb`` the loss gradient in ``w`` and ``b``."""
