@@ -227,6 +227,9 @@ class LogisticProblem:
         # columns contiguous: the solver gathers and re-weights a working set's
         # columns every iteration (a copy of a row-major dense X, made once)
         X = X.tocsc() if sp.issparse(X) else np.asfortranarray(X)
+        if sp.issparse(X) and not X.has_sorted_indices:
+            X = X.copy()
+            X.sort_indices()
         self.X = X
         self.shape = X.shape
         self.dtype = X.dtype
@@ -309,18 +312,19 @@ class LogisticProblem:
         return np.maximum(p * q, HESSIAN_FLOOR)
 
     # -- the certificate
-    def primal_and_gap(self, coef, intercept, penalty, eta=None, grad=None):
+    def primal_and_gap(self, coef, intercept, penalty, eta=None, grad=None,
+                       probs=None):
         """``(F, gap)`` at ``(W, b)`` in float64 (see the module docstring).
 
-        ``eta`` and ``grad`` (the loss gradient in ``W``), when given, must be
-        those of ``(W, b)``.
+        ``eta``, ``grad`` (the loss gradient in ``W``) and ``probs`` (``(log
+        P, P)``), when given, must be those of ``(W, b)``.
         """
         W = np.asarray(coef, dtype=np.float64)
         p = self.shape[1]
         l1, l2 = penalty.weights(p)
         if eta is None:
             eta = self.linear(W, intercept)
-        logp, P = log_probabilities(eta)
+        logp, P = log_probabilities(eta) if probs is None else probs
         primal = self.loss(logp) + penalty_terms(W, l1, l2)
         if grad is None:
             grad = self.gradient(P)[0]
@@ -342,19 +346,39 @@ class LogisticProblem:
 
     def _feasible_point(self, P, grad):
         """``(U, xi)``: the probabilities mixed with one simplex point so that
-        ``sum_i a_i u_i = ybar`` (with an intercept), and ``xi`` (n_coef, p)."""
+        ``sum_i a_i u_i = ybar`` (with an intercept), and ``xi`` (n_coef, p).
+
+        A class without weight (``ybar_k = 0``) needs ``u_ik = 0`` for every
+        sample, which no mixture with ``c > 0`` gives: its column is removed
+        from ``P`` first (each row renormalised over the other classes), and
+        ``xi`` then costs one more product with ``X``."""
         xi = -grad
         if not self.fit_intercept:
             return P, xi
-        pi = self.a @ P
+        base, absent = P, self.ybar <= 0
+        if np.any(absent):
+            base = P.copy()
+            base[:, absent] = 0.0
+            rest = base.sum(axis=1, keepdims=True)
+            base = np.divide(base, rest, out=np.full_like(base, 1.0 / np.sum(~absent)),
+                             where=rest > 0)
+            base[:, absent] = 0.0
+        pi = self.a @ base
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(pi > 0, self.ybar / pi, np.inf)
-        c = min(1.0, float(ratio.min()))
-        if c >= 1.0:
-            return P, xi
+        c = min(1.0, float(ratio[~absent].min()))
         q = np.maximum(self.ybar - c * pi, 0.0)
-        q /= q.sum()
-        U = c * P + (1.0 - c) * q
+        total = float(q.sum())
+        if c >= 1.0 or not total > 0.0:     # pi = ybar (up to rounding)
+            U, c = base, 1.0
+        else:
+            U = c * base + (1.0 - c) * (q / total)
+        if base is not P:
+            R = self.a[:, None] * (self.Y[:, self.cols] - U[:, self.cols])
+            return U, rmatmul64(self.X, R).T
+        if U is P:
+            return P, xi
+        q = q / total
         Xta, XtaY = self._dual_products()
         cols = self.cols
         xi = -c * grad + (1.0 - c) * (XtaY[:, cols] - np.outer(Xta, q[cols])).T
