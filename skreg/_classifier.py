@@ -3,6 +3,7 @@ fitted attributes of a logistic fit (no numerics)."""
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import DocLinkMixin, InMemoryScoreMixin
@@ -22,7 +23,7 @@ from ._validation import (
     warn_user,
 )
 
-CLASSIFIER_SOLVERS = ("auto", "prox_newton")
+CLASSIFIER_SOLVERS = ("auto", "prox_newton", "lbfgs")
 
 
 def _check_class_weight(value, name):
@@ -48,6 +49,32 @@ def encode_labels(estimator, X, y, sample_weight, reset=True):
     classes, codes, sw = encode_classes(y, sample_weight, estimator.class_weight,
                                         type(estimator).__name__)
     return X, classes, codes, sw
+
+
+def _warn_separable(result, problem, spec, alpha):
+    """A ``ConvergenceWarning`` when features without any penalty separate the
+    classes: the log loss then has no finite minimum (it tends to 0 as those
+    coefficients grow), so no solver's stopping point is an optimum."""
+    factor = spec.factor
+    free = (not spec.scaled or alpha == 0
+            or (factor is not None and np.any(np.asarray(factor) == 0)))
+    if not free or spec.needs_moments:
+        return
+    W = np.asarray(result.coef, dtype=np.float64)
+    logp = log_probabilities(problem.linear(W, np.asarray(result.intercept,
+                                                          dtype=np.float64)))[0]
+    if problem.loss(logp) <= _SEPARABLE * problem.null_objective():
+        warn_user(
+            "RegularizedClassifier: the unpenalised features separate the classes "
+            "(the training log loss is below 1e-6 of the null model's), so the log "
+            "loss has no finite minimum: the coefficients are where the solver "
+            "stopped, not an optimum. Add a penalty (alpha > 0 on every feature).",
+            ConvergenceWarning)
+
+
+# Training log loss (relative to the null model's) below which the classes count
+# as separated.
+_SEPARABLE = 1e-6
 
 
 class LinearClassifierOutputs:
@@ -172,9 +199,14 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
         proportional to the weighted class frequencies), as in scikit-learn.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
-    solver : {"auto", "prox_newton"}, default="auto"
-        Proximal Newton on working sets (the only solver; with L2 or no penalty
-        each step is an exact Newton step).
+    solver : {"auto", "prox_newton", "lbfgs"}, default="auto"
+        - ``"auto"``: proximal Newton, except without an L1 part (L2,
+          dropout, no penalty) on problems whose Hessian costs more than
+          ``1e8`` flops (``n_samples * (n_coef * n_features)**2``): L-BFGS.
+        - ``"prox_newton"``: proximal Newton on working sets: quadratic models
+          of the loss minimised by compiled coordinate descent, a line search
+          (with L2 or no penalty each step is an exact Newton step).
+        - ``"lbfgs"``: scipy's L-BFGS-B on the smooth objective (no L1 part).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol`` times the objective of the
         null model (intercepts only).  Newton steps converge quadratically, so
@@ -293,7 +325,8 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
         settings = FitSettings("RegularizedClassifier", self.tol, self.max_iter)
         try:
             result, _ = fit_logistic(problem, spec, self.alpha, self.tol,
-                                     self.max_iter, coef_init, intercept_init)
+                                     self.max_iter, coef_init, intercept_init,
+                                     solver=self.solver)
         except KeyboardInterrupt as exc:
             result = getattr(exc, "skreg_result", None)
             if result is None:
@@ -303,6 +336,7 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
                       "converged).", UserWarning)
             result.converged = True             # said above, do not warn twice
         self._warn_all_zero(result, problem, spec)
+        _warn_separable(result, problem, spec, self.alpha)
         return logistic_attributes(result, classes, X.dtype, settings)
 
     def _factor(self, n_features, names):

@@ -39,6 +39,8 @@ from ._extensions import resolve_penalty_factor
 from ._logistic import LogisticProblem, log_probabilities
 from ._path import PATH_PARAMS, check_alphas
 from ._penalties import PenaltySpec
+from ._solvers import logistic_plan
+from ._solvers._logistic_lbfgs import solve_logistic_lbfgs
 from ._solvers._prox_newton import logistic_alpha_max, solve_logistic
 from ._validation import check_params, encode_classes, warn_user
 
@@ -46,6 +48,8 @@ from ._validation import check_params, encode_classes, warn_user
 # outer re-weightings at most.
 _FIXED_POINT_TOL = 1e-8
 _FIXED_POINT_ROUNDS = 50
+# L-BFGS runs to this fraction of tol (see fit_logistic).
+_LBFGS_FINISH = 1e-3
 # The generated grid of a pure L2 penalty starts where alpha_max would be for
 # rho = 1e-3 (glmnet's convention for ridge).
 _L2_GRID_RHO = 1e-3
@@ -64,18 +68,31 @@ def curvature_moments(problem, coef, intercept):
 
 
 def fit_logistic(problem, spec, alpha, tol, max_iter, coef_init=None,
-                 intercept_init=None, start_ws=None):
-    """Minimise the classifier's objective for ``spec`` at ``alpha``; returns the
+                 intercept_init=None, start_ws=None, solver="auto"):
+    """Minimise the classifier's objective for ``spec`` at ``alpha`` by the
+    planned solver (:func:`skreg._solvers.logistic_plan`); returns the
     :class:`~skreg._solvers._prox_newton.LogisticResult` and its penalty.
 
     With a dropout term, the fixed point of the module docstring, by outer
     re-weighting; a ``ConvergenceWarning`` when it is not reached within
     ``_FIXED_POINT_ROUNDS`` re-weightings.
     """
+    fit_plan = logistic_plan(solver, spec, alpha, problem.shape, problem.n_coef)
+    if fit_plan.solver == "lbfgs":
+        # L-BFGS converges linearly: a gap of tol pins the coefficients only to
+        # its square root, so it runs to _LBFGS_FINISH of tol (the Newton steps
+        # converge quadratically and land far below tol by themselves)
+        def run(penalty, W, b, ws):
+            out = solve_logistic_lbfgs(problem, penalty, tol * _LBFGS_FINISH,
+                                       max_iter, W, b)
+            out.converged = out.gap <= tol * problem.null_objective()
+            return out
+    else:
+        def run(penalty, W, b, ws):
+            return solve_logistic(problem, penalty, tol, max_iter, W, b, ws)
     if not spec.needs_moments:
         penalty = spec.at(alpha)
-        return solve_logistic(problem, penalty, tol, max_iter, coef_init,
-                              intercept_init, start_ws), penalty
+        return run(penalty, coef_init, intercept_init, start_ws), penalty
     if problem.n_coef > 1:
         raise ValueError("dropout > 0 is supported for binary classification only: "
                          "the multinomial curvature is not diagonal over the classes.")
@@ -87,7 +104,7 @@ def fit_logistic(problem, spec, alpha, tol, max_iter, coef_init=None,
     moments = curvature_moments(problem, W, b)
     for _ in range(_FIXED_POINT_ROUNDS):
         penalty = spec.at(alpha, moments)
-        result = solve_logistic(problem, penalty, tol, max_iter, W, b, start_ws)
+        result = run(penalty, W, b, start_ws)
         W, b = result.coef.astype(np.float64), result.intercept.astype(np.float64)
         new = curvature_moments(problem, W, b)
         change = float(np.max(np.abs(new - moments), initial=0.0))
@@ -115,7 +132,7 @@ class LogisticPath:
     n_unconverged: int
 
 
-def logistic_path(problem, spec, alphas, tol, max_iter):
+def logistic_path(problem, spec, alphas, tol, max_iter, solver="auto"):
     """Fits of ``spec`` for each alpha (descending), each warm-started from the
     previous one and its working set (the strong set of the next alpha)."""
     n, m, p = len(alphas), problem.n_coef, problem.shape[1]
@@ -125,7 +142,7 @@ def logistic_path(problem, spec, alphas, tol, max_iter):
     W = b = ws = None
     n_unconverged = 0
     for i, alpha in enumerate(alphas):
-        result, _ = fit_logistic(problem, spec, alpha, tol, max_iter, W, b, ws)
+        result, _ = fit_logistic(problem, spec, alpha, tol, max_iter, W, b, ws, solver)
         coefs[i], intercepts[i] = result.coef, result.intercept
         gaps[i], n_iters[i] = result.gap, result.n_iter
         n_unconverged += int(not result.converged)

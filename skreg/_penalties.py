@@ -287,6 +287,14 @@ def rate_grid(rates):
     return rates / (1.0 - rates)
 
 
+def penalty_from_weights(l1, l2, positive):
+    """A penalty with the given per-coordinate L1 and L2 weights: a solver's
+    inner problem, whose weights are the outer ones rescaled and restricted
+    (the classifier's prox-Newton), or a penalty of zero."""
+    return ElasticNetPenalty(1.0, 1.0, positive, factor=np.asarray(l1, dtype=np.float64),
+                             ridge=np.asarray(l2, dtype=np.float64))
+
+
 def alpha_max(Xty, n_weight, l1_ratio, positive=False, factor=None):
     """Smallest ``alpha`` at which every L1 / elastic-net coefficient is zero.
 

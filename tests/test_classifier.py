@@ -204,12 +204,13 @@ def test_labels_probabilities_and_shapes():
     assert multi.decision_function(X3).shape == (len(y3), 3)
 
 
-def test_separable_data_without_penalty_warns_and_stays_finite():
+@pytest.mark.parametrize("solver", ["prox_newton", "lbfgs"])
+def test_separable_data_without_penalty_warns_and_stays_finite(solver):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 3))
     y = (X[:, 0] > 0).astype(int)
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        clf = RegularizedClassifier(None, max_iter=30).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="separate the classes|separable"):
+        clf = RegularizedClassifier(None, max_iter=30, solver=solver).fit(X, y)
     assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(clf.intercept_))
     assert clf.score(X, y) == 1.0
 

@@ -17,10 +17,10 @@ from skreg import _logistic
 from skreg._logistic import LogisticProblem
 from skreg._penalties import ElasticNetPenalty
 from skreg._solvers import _prox_newton
+from skreg._solvers._logistic_lbfgs import solve_logistic_lbfgs
 from skreg._solvers._prox_newton import (
     logistic_alpha_max,
     solve_logistic,
-    solve_logistic_lbfgs,
 )
 
 # a NaN, an overflow or a division by zero anywhere is a failure

@@ -150,6 +150,34 @@ def plan(solver, spec, shape, sparse, *, alpha=1.0, n_fits=1, statistics=False):
     return Plan(solver, form, "cholesky" if solver == "cg" and sparse else solver)
 
 
+# The classifier's Newton steps on a smooth objective cost about n (K p)^2 flops
+# each; below this they are cheaper than L-BFGS's extra iterations to an exact
+# answer.
+_NEWTON_FLOPS = 1e8
+
+
+def logistic_plan(solver, spec, alpha, shape, n_coef):
+    """The classifier's ``solver="auto"`` rule, in one place.
+
+    * With an L1 part: proximal Newton on working sets.
+    * Without (L2, dropout, none; ``positive`` as bounds): exact Newton steps
+      (the same solver, whose inner problems are then closed forms) when a
+      Hessian is cheap, ``n (K p)^2 <= 1e8``; L-BFGS otherwise, which needs no
+      Hessian but converges only linearly.
+
+    A named ``solver`` that cannot solve the problem is a ``ValueError``.
+    """
+    n, p = shape
+    if solver == "auto":
+        cheap = n * float(n_coef * p) ** 2 <= _NEWTON_FLOPS
+        solver = "prox_newton" if spec.has_l1(alpha) or cheap else "lbfgs"
+    if solver == "lbfgs" and spec.has_l1(alpha):
+        raise ValueError(
+            "solver='lbfgs' handles only penalty='l2' or None (no L1 term); use "
+            "solver='auto' or 'prox_newton'.")
+    return Plan(solver, None, solver)
+
+
 def solve(problem, penalty, plan, tol, max_iter, coef_init=None, start_ws=None):
     """Minimise ``P`` for each target of ``problem`` as ``plan`` says.
 

@@ -122,7 +122,6 @@ import numpy as np
 
 import scipy.linalg as la
 import scipy.sparse as sp
-from scipy.optimize import minimize
 
 from .._datafit import GramProblem, RowsProblem, prepare_problem
 from .._kernels import center_columns, center_rows, violations
@@ -134,7 +133,7 @@ from .._logistic import (
     penalty_terms,
     rmatmul64,
 )
-from .._penalties import ElasticNetPenalty
+from .._penalties import penalty_from_weights
 from .._unpenalized import eliminate
 from ._cd import (
     _MIN_FINISH,
@@ -189,15 +188,6 @@ class LogisticResult:
     working_set: np.ndarray     # the last working set (for a path)
     objective: float = np.nan   # F at the answer (float64)
     n_epochs: int = 0           # inner coordinate-descent epochs, all told
-
-
-def penalty_from_weights(l1, l2, positive):
-    """The one place this module builds a penalty, from per-coordinate weights
-    (the inner problems' scaled and restricted ones, the null fit of
-    :func:`logistic_alpha_max`); everything else only reads a penalty through
-    ``weights(p)``, ``positive`` and ``has_l1``."""
-    return ElasticNetPenalty(1.0, 1.0, positive, factor=np.asarray(l1, dtype=np.float64),
-                             ridge=np.asarray(l2, dtype=np.float64))
 
 
 def _violations(W, G, l1, l2, positive):
@@ -444,7 +434,7 @@ class _Run:
         stale = self._reusable(ws, _Curvature) if problem.n_coef == 1 else False
         for attempt in ((True, False) if stale else (False,)):
             curv = self._curvature.curv if attempt else problem.curvature(P, k)
-            w_new, b_new = self._inner(XW, eta[:, k], r, curv, w0, gW, gb, gap,
+            w_new, b_new = self._inner(XW, eta[:, k], r, curv, w0, (gW, gb), gap,
                                        attempt, ws)
             d, db = w_new - w0, (b_new - b[k] if problem.fit_intercept else 0.0)
             if not np.any(d) and db == 0.0:
@@ -467,11 +457,12 @@ class _Run:
         return (isinstance(cache, kind) and np.array_equal(cache.ws, ws)
                 and (cache.fresh or self._gap_now <= _REUSE_RATE * self._gap_before))
 
-    def _inner(self, XW, eta_k, r, curv, w0, gW, gb, gap, stale, ws):
+    def _inner(self, XW, eta_k, r, curv, w0, grad, gap, stale, ws):
         """Minimise the (scaled) quadratic model of one row on the working set
         from ``w0``: ``(w, intercept)``.  ``r = y - p``, ``curv`` the floored
-        ``p (1 - p)``, ``gW`` and ``gb`` the loss gradient in ``w`` and ``b``."""
+        ``p (1 - p)``, ``grad = (gW, gb)`` the loss gradient in ``w`` and ``b``."""
         problem = self.problem
+        gW, gb = grad
         h = problem.s * curv
         H = float(h.sum())
         z = eta_k + r / curv
@@ -779,69 +770,6 @@ def _form(n, size, sparse, smooth):
         return "gram" if n >= size else "rows"
     top = _GRAM_MAX_SPARSE if sparse else _GRAM_MAX
     return "gram" if n >= _GRAM_RATIO * size and size <= top else "rows"
-
-
-def solve_logistic_lbfgs(problem, penalty, tol=1e-4, max_iter=1000, coef_init=None,
-                         intercept_init=None):
-    """L-BFGS (scipy's L-BFGS-B) for a penalty without an L1 part: ``F`` is then
-    smooth (``positive=True`` becomes bounds).  Each evaluation costs one
-    product with ``X`` and one with ``X^T``; the duality gap is computed from
-    them at every evaluation, and the run stops as soon as the accepted
-    iterate's gap is within ``tol * F0`` (the same certificate as
-    :func:`solve_logistic`).  For multinomial losses and for dense ``n >> p``
-    ridge problems it is faster than forming Hessians (see the benchmarks in
-    the module docstring's notes).
-
-    A separate solver: it belongs in its own module once the ``auto`` rule
-    wires it (here only to measure it against the Newton steps).
-    """
-    if penalty.has_l1:
-        raise ValueError("solve_logistic_lbfgs needs a penalty without an L1 part.")
-    p, m = problem.shape[1], problem.n_coef
-    l1, l2 = penalty.weights(p)
-    tol_abs = tol * problem.null_objective()
-    nb = m if problem.fit_intercept else 0
-    W0 = (np.zeros((m, p)) if coef_init is None
-          else np.asarray(coef_init, dtype=np.float64).reshape(m, p))
-    b0 = (problem.null_intercept() if intercept_init is None
-          else np.asarray(intercept_init, dtype=np.float64).reshape(m))
-    last = {}
-
-    def split(x):
-        return x[:m * p].reshape(m, p), (x[m * p:] if nb else np.zeros(m))
-
-    def fun(x):
-        W, b = split(x)
-        eta = problem.linear(W, b)
-        probs = log_probabilities(eta)
-        G, gb = problem.gradient(probs[1])
-        F, gap = problem.primal_and_gap(W, b, penalty, eta, G, probs)
-        last.update(x=x.copy(), gap=gap, F=F)
-        grad = np.concatenate([(G + l2 * W).ravel(), gb if nb else []])
-        return F, grad
-
-    def stop(intermediate_result):
-        if np.array_equal(intermediate_result.x, last["x"]) and last["gap"] <= tol_abs:
-            raise StopIteration
-
-    bounds = [(0.0, None) if penalty.positive else (None, None)] * (m * p) + \
-        [(None, None)] * nb
-    x0 = np.concatenate([W0.ravel(), b0 if nb else []])
-    try:
-        res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                       callback=stop, options=dict(maxiter=max_iter, ftol=0.0,
-                                                   gtol=0.0, maxcor=10))
-    except KeyboardInterrupt as exc:
-        W, b = split(last.get("x", x0))
-        F, gap = problem.primal_and_gap(W, b, penalty)
-        exc.skreg_result = LogisticResult(W.astype(problem.dtype), b.astype(problem.dtype),
-                                          1, gap, gap <= tol_abs, np.arange(p), F)
-        raise
-    W, b = split(res.x)
-    F, gap = problem.primal_and_gap(W, b, penalty)
-    n_iter = max(int(res.nit), 1) if coef_init is None else int(res.nit)
-    return LogisticResult(W.astype(problem.dtype), b.astype(problem.dtype), n_iter,
-                          gap, gap <= tol_abs, np.arange(p), F)
 
 
 def logistic_alpha_max(problem, l1_ratio, positive=False, factor=None, tol=1e-10,
