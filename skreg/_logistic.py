@@ -115,6 +115,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import xlogy
 
+from ._penalties import alpha_max
+
 # Rows of a float32 design converted to float64 at a time for a product.
 _ROW_BLOCK = 4096
 # Smallest Hessian weight p (1 - p): the quadratic model stays defined (and its
@@ -419,19 +421,13 @@ class LogisticProblem:
         pass the fit of the unpenalised features, see
         :func:`skreg._solvers._prox_newton.logistic_alpha_max`).
         """
-        if l1_ratio <= 0:
-            raise ValueError("alpha_max is only defined for l1_ratio > 0.")
         if eta is None:
             eta = np.broadcast_to(self.null_intercept(), (self.shape[0], self.n_coef))
         P = log_probabilities(np.asarray(eta, dtype=np.float64))[1]
         G = self.gradient(P)[0]
-        corr = (-G if positive else np.abs(G)).max(axis=0)
-        if factor is not None:
-            factor = np.asarray(factor, dtype=np.float64)
-            penalised = factor > 0
-            corr = corr[penalised] / factor[penalised]
-        top = float(np.max(corr)) if corr.size else 0.0
-        return max(top, 0.0) / l1_ratio
+        # the least-squares rule with the correlations -G (one column per row)
+        return alpha_max(-G.T * self.n_weight, self.n_weight, l1_ratio, positive,
+                         factor)
 
 
 class _GapTerms:

@@ -26,18 +26,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._datafit import prepare_problem, rank_cutoff
-from ._extensions import check_dropout, check_penalty_factor, resolve_penalty_factor
+from ._extensions import LINEAR_MODEL_PARAMS, resolve_penalty_factor
 from ._penalties import PENALTIES, PenaltySpec, alpha_max, penalty_ratio, second_moments
 from ._solvers import plan, solve
 from ._solvers._closed_form import closed_form_path, scaled_columns
 from ._unpenalized import certified_gap, eliminate
 from ._validation import (
-    boolean,
     check_params,
     check_real_entries,
     check_sample_weight,
     check_scalar_param,
-    integer,
     one_of,
     real,
     warn_user,
@@ -423,15 +421,10 @@ def _check_path_inputs(X, y, sample_weight, **params):
 
 
 # The arguments of regularization_path and what each must be.
-PATH_PARAMS = {
-    "penalty": one_of(*[p for p in PENALTIES if p is not None]),
-    "l1_ratio": real(0.0, 1.0, low_inclusive=False),
-    "alphas": lambda value, name: check_alphas(value),
-    "eps": real(0.0, 1.0, low_inclusive=False),
-    "fit_intercept": boolean,
-    "positive": boolean,
-    "tol": real(0.0),
-    "max_iter": integer(1),
-    "penalty_factor": lambda value, name: check_penalty_factor(value),
-    "dropout": lambda value, name: check_dropout(value),
-}
+PATH_PARAMS = dict(
+    LINEAR_MODEL_PARAMS,
+    penalty=one_of(*[p for p in PENALTIES if p is not None]),
+    l1_ratio=real(0.0, 1.0, low_inclusive=False),
+    alphas=lambda value, name: check_alphas(value),
+    eps=real(0.0, 1.0, low_inclusive=False),
+)
