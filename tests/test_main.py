@@ -6,12 +6,17 @@ import sys
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes
-from sklearn.model_selection import KFold, cross_val_score
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.model_selection import (
+    KFold,
+    StratifiedKFold,
+    cross_val_score,
+    train_test_split,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-from skreg import RegularizedRegressor
+from skreg import RegularizedClassifierCV, RegularizedRegressor
 from skreg.__main__ import main
 
 
@@ -47,6 +52,35 @@ def test_classifier_table_has_one_row_per_dropout_rate(capsys):
         assert float(alpha) in (1e-5, 1e-4, 1e-3)
         assert 0.85 < float(accuracy) <= 1 and 0.85 < float(held_out) <= 1
         assert 0 < float(logloss) < 1
+
+
+def test_logistic_table_compares_with_logistic_regression(capsys):
+    assert main(["--only", "logistic", "--cv", "3"]) == 0
+    out = capsys.readouterr().out
+    alpha = float(re.search(r"alpha_=(\S+) from 30 alphas x 3 folds", out)[1])
+    rows = {m[0]: m[1:] for m in re.findall(
+        r"^(RegularizedClassifier\(l1\)|LogisticRegression\(saga\)|"
+        r"LogisticRegression\(liblinear\)\*)\s+[\d.]+ ms\s+(\d+)/30\s+([\d.]+)\s+"
+        r"([\d.]+)\s+([\d.e+-]+)$", out, re.M)}
+    assert len(rows) == 3
+    for nonzero, accuracy, logloss, distance in rows.values():
+        assert 0 < int(nonzero) <= 30
+        assert 0.9 < float(accuracy) <= 1 and 0 < float(logloss) < 0.3
+        assert float(distance) >= 0
+    # the printed numbers are those of the model the demo describes
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                        random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    cv = RegularizedClassifierCV(penalty="l1", alphas=30,
+                                 cv=StratifiedKFold(3, shuffle=True, random_state=0))
+    cv.fit(scaler.transform(X_train), y_train)
+    assert cv.alpha_ == pytest.approx(alpha, rel=2e-3)
+    nonzero, accuracy, _, distance = rows["RegularizedClassifier(l1)"]
+    assert int(nonzero) == np.count_nonzero(cv.coef_)
+    assert float(accuracy) == pytest.approx(cv.score(scaler.transform(X_test), y_test),
+                                            abs=5e-4)
+    assert float(distance) < 1e-2        # at its default tol, close to the optimum
 
 
 def test_help_and_bad_options():
