@@ -200,9 +200,9 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     solver : {"auto", "prox_newton", "lbfgs"}, default="auto"
-        - ``"auto"``: proximal Newton, except without an L1 part (L2,
-          dropout, no penalty) on problems whose Hessian costs more than
-          ``1e8`` flops (``n_samples * (n_coef * n_features)**2``): L-BFGS.
+        - ``"auto"``: proximal Newton, except for L2 or no penalty (without
+          dropout) on problems whose Hessian costs more than ``1e8`` flops
+          (``n_samples * (n_coef * n_features)**2``): L-BFGS.
         - ``"prox_newton"``: proximal Newton on working sets: quadratic models
           of the loss minimised by compiled coordinate descent, a line search
           (with L2 or no penalty each step is an exact Newton step).

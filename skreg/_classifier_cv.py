@@ -68,11 +68,13 @@ class RegularizedClassifierCV(CrossValidationMixin, InMemoryScoreMixin,
         (higher is better, in ``score_path_``).
     n_jobs : int or None, default=None
         Folds computed in parallel with joblib.
-    fit_intercept, class_weight, positive, penalty_factor, dropout, tol, max_iter
+    fit_intercept, class_weight, positive, penalty_factor, dropout
         As in :class:`RegularizedClassifier`.
     dropouts : array-like of float or None, default=None
         Input-dropout rates to choose from (``dropout_``), with every ``alpha``
         or alone with ``penalty=None``.
+    tol, max_iter
+        As in :class:`RegularizedClassifier`, for every fit.
 
     Attributes
     ----------

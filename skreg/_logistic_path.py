@@ -21,8 +21,10 @@ the *fixed point*: the ``w`` that minimises the penalised log loss with the
 ridge weights ``q / (1 - q) d(w)`` taken at ``w`` itself.  It is reached by
 outer re-weighting (:func:`fit_logistic`): fit with the weights of the current
 model, recompute ``d`` at the answer, and repeat (warm-started) until ``d``
-changes by less than ``_FIXED_POINT_TOL`` relative; the reported gap is that of
-the last fit, whose weights are those of its own answer to that precision.
+changes by less than ``1e-8`` relative (a tenth of ``tol`` when that is
+looser); the reported gap is that of the last fit, whose weights are those of
+its own answer to that precision, and ``n_iter_`` counts the iterations of
+every re-weighting.
 Binary models only (the multinomial curvature is not diagonal over classes).
 """
 
@@ -102,15 +104,22 @@ def fit_logistic(problem, spec, alpha, tol, max_iter, coef_init=None,
         W = np.zeros((1, problem.shape[1]))
         b = problem.null_intercept()
     moments = curvature_moments(problem, W, b)
+    # d is pinned as precisely as the answers it comes from: to 1e-8, or to a
+    # tenth of tol for a looser tolerance
+    settled = max(_FIXED_POINT_TOL, 0.1 * tol)
+    n_iter = 0
     for _ in range(_FIXED_POINT_ROUNDS):
         penalty = spec.at(alpha, moments)
         result = run(penalty, W, b, start_ws)
+        n_iter += result.n_iter
         W, b = result.coef.astype(np.float64), result.intercept.astype(np.float64)
         new = curvature_moments(problem, W, b)
         change = float(np.max(np.abs(new - moments), initial=0.0))
         moments = new
-        if change <= _FIXED_POINT_TOL * max(float(np.max(new, initial=0.0)), 1e-300):
+        if change <= settled * max(float(np.max(new, initial=0.0)), 1e-300):
+            result.n_iter = max(n_iter, 1) if coef_init is None else n_iter
             return result, penalty
+    result.n_iter = n_iter
     warn_user(
         f"RegularizedClassifier: the dropout fixed point was not reached in "
         f"{_FIXED_POINT_ROUNDS} re-weightings (relative change of the curvature "

@@ -160,17 +160,20 @@ def logistic_plan(solver, spec, alpha, shape, n_coef):
     """The classifier's ``solver="auto"`` rule, in one place.
 
     * With an L1 part: proximal Newton on working sets.
-    * Without (L2, dropout, none; ``positive`` as bounds): exact Newton steps
-      (the same solver, whose inner problems are then closed forms) when a
-      Hessian is cheap, ``n (K p)^2 <= 1e8``; L-BFGS otherwise, which needs no
-      Hessian but converges only linearly.
+    * Without (L2, none; ``positive`` as bounds): exact Newton steps (the same
+      solver, whose inner problems are then closed forms) when a Hessian is
+      cheap, ``n (K p)^2 <= 1e8``; L-BFGS otherwise, which needs no Hessian but
+      converges only linearly.
+    * Dropout: Newton steps, whose answers are exact enough for the
+      re-weighting to settle on its fixed point quickly.
 
     A named ``solver`` that cannot solve the problem is a ``ValueError``.
     """
     n, p = shape
     if solver == "auto":
         cheap = n * float(n_coef * p) ** 2 <= _NEWTON_FLOPS
-        solver = "prox_newton" if spec.has_l1(alpha) or cheap else "lbfgs"
+        newton = spec.has_l1(alpha) or cheap or spec.needs_moments
+        solver = "prox_newton" if newton else "lbfgs"
     if solver == "lbfgs" and spec.has_l1(alpha):
         raise ValueError(
             "solver='lbfgs' handles only penalty='l2' or None (no L1 term); use "
