@@ -208,9 +208,11 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
           (with L2 or no penalty each step is an exact Newton step).
         - ``"lbfgs"``: scipy's L-BFGS-B on the smooth objective (no L1 part).
     tol : float, default=1e-4
-        Stop when the duality gap is at most ``tol`` times the objective of the
-        null model (intercepts only).  Newton steps converge quadratically, so
-        the answer is usually far closer than that.
+        Converged means a duality gap of at most ``tol`` times the objective of
+        the null model (intercepts only).  The answer is then finished: the
+        Newton steps go on to a gap 100 times smaller (one or two more steps,
+        which converge quadratically; L-BFGS to 1000 times smaller), because a
+        gap pins the coefficients only to about its square root.
     max_iter : int, default=100
         Newton iterations at most.
     warm_start : bool, default=False
