@@ -221,40 +221,64 @@ class Judge:
         W, b = self._shape(coef, intercept)
         return self._loss(self._mv(W), b) + self._penalty(W, alpha, rho)
 
-    def best_intercept(self, M, b0):
-        """argmin_b of the loss for margins M, by safeguarded Newton from b0."""
+    def _intercept_derivatives(self, M, b):
+        """The loss, its gradient and its Hessian in the intercepts."""
         a, Y = self.a, self.Y
+        if self.binary:
+            z = M + b
+            p = expit(z)
+            f = a @ (np.logaddexp(0.0, z) - Y * z)
+            return f, a @ (p - Y), a @ (p * (1 - p))
+        Z = M + b
+        P = softmax(Z, axis=1)
+        f = a @ (logsumexp(Z, axis=1) - (Y * Z).sum(axis=1))
+        return f, a @ (P - Y), np.diag(a @ P) - (P.T * a) @ P
+
+    def best_intercept(self, M, b0):
+        """argmin_b of the loss for margins M: Newton from b0 (or from a guess from
+        the class frequencies if that is better; steps of at most 4 in the
+        logits), a step accepted when
+        it lowers the loss enough (Armijo) or, where the loss is flat to rounding
+        (near the optimum), when it lowers the gradient; halved otherwise.  Stops
+        when neither falls any more (the gradient at about 1e-17)."""
+        # start from b0 or from the intercepts matching the class frequencies at
+        # the mean margins, whichever has the lower loss
+        ybar = np.clip(self.a @ self.Y, 1e-300, 1)
+        guess = (np.log(ybar) - np.log1p(-ybar) if self.binary
+                 else np.log(ybar)) - self.a @ M
         b = np.array(b0, dtype=np.float64)
-        if not np.all(np.isfinite(b)):
-            b = np.zeros_like(b)
-        f = self._loss(M, b)
-        for _ in range(100):
-            if self.binary:
-                p = expit(M + b)
-                g = a @ (p - Y)
-                h = a @ (p * (1 - p))
-                step = -g / max(h, 1e-300)
+        f, g, H = self._intercept_derivatives(M, guess)
+        if np.all(np.isfinite(b)):
+            fb, gb, Hb = self._intercept_derivatives(M, b)
+            if fb <= f:
+                f, g, H = fb, gb, Hb
             else:
-                P = softmax(M + b, axis=1)
-                g = a @ (P - Y)
-                H = (P.T * a) @ P
-                H = np.diag(a @ P) - H
-                # H is singular along the constant direction, and g is orthogonal
-                # to it: (H + 11^T/K) d = -g gives the step orthogonal to it
-                step = -np.linalg.solve(H + np.ones((self.K, self.K)) / self.K, g)
+                b = guess
+        else:
+            b = guess
+        for _ in range(200):
+            gnorm = np.max(np.abs(g))
+            if gnorm == 0.0:
+                break
+            if self.binary:
+                step = -g / max(H, 1e-300)
+            else:
+                # H is singular along the constant direction, to which g is
+                # orthogonal: (H + 11^T / K) d = -g is the Newton step orthogonal to it
+                step = -np.linalg.lstsq(H + np.ones((self.K, self.K)) / self.K, g,
+                                        rcond=None)[0]
+            # a step of at most 4 in the logits (far from the optimum H underflows)
+            step *= min(1.0, 4.0 / np.max(np.abs(step)))
             t = 1.0
-            while True:
-                bn = b + t * step
-                fn = self._loss(M, bn)
-                if fn <= f or t < 1e-10:
+            while t > 1e-12:
+                fn, gn, Hn = self._intercept_derivatives(M, b + t * step)
+                if (fn <= f + 1e-4 * t * np.sum(g * step)
+                        or (fn <= f + 1e-14 * abs(f) and np.max(np.abs(gn)) < gnorm)):
                     break
                 t /= 2
-            if fn > f:   # no decrease at all: at the optimum to rounding
-                break
-            moved = np.max(np.abs(bn - b))
-            b, f = bn, fn
-            if moved <= 1e-15 * (1 + np.max(np.abs(b))):
-                break
+            else:
+                break                       # no progress: at the optimum to rounding
+            b, f, g, H = b + t * step, fn, gn, Hn
         return b
 
     def _dual(self, M, b, alpha, rho):
