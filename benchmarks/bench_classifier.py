@@ -488,7 +488,7 @@ class SklearnLib(Library):
         return None
 
     def configs(self, prob, penalty, kind):
-        tols = [10.0**-k for k in range(3, 11)]
+        tols = [10.0**-k for k in range(1, 11)]
         if self.solver == "liblinear":
             # liblinear penalises its intercept: the synthetic feature's value
             # (intercept_scaling) must be large, but too large stalls it
@@ -588,7 +588,7 @@ class SkglmLib(Library):
 
     def configs(self, prob, penalty, kind):
         amax = prob.judge.alpha_max      # tol bounds the optimality violation
-        return [[{"tol": amax * 10.0**-k} for k in range(2, 13)]]
+        return [[{"tol": amax * 10.0**-k} for k in range(0, 13)]]
 
     @staticmethod
     def _penalty(penalty, alpha):
@@ -643,7 +643,7 @@ class CelerLib(Library):
         return None
 
     def configs(self, prob, penalty, kind):
-        tols = [10.0**-k for k in range(4, 11)]
+        tols = [10.0**-k for k in range(1, 11)]
         return [[{"c": c, "tol": t} for t in tols] for c in (1e6, 1e8)]
 
     def make(self, prob, penalty, kind, alphas, config):
@@ -689,7 +689,7 @@ class GlumLib(Library):
 
     def configs(self, prob, penalty, kind):
         amax = prob.judge.alpha_max      # gradient_tol: on the minimum-norm subgradient
-        return [[{"gradient_tol": amax * 10.0**-k} for k in range(2, 13)]]
+        return [[{"gradient_tol": amax * 10.0**-k} for k in range(0, 13)]]
 
     def make(self, prob, penalty, kind, alphas, config):
         import glum
@@ -881,7 +881,8 @@ def check_judge():
     """The judge: >= 0 at random points, about 0 at tight optima, and each peer's
     parameter mapping (its tight fit must be at a gap near 0)."""
     rng = np.random.RandomState(0)
-    print("| problem | penalty | alpha | min gap, 50 random points | tight fit | "
+    print("| problem | penalty | alpha | min gap: 50 random points; 20 perturbations "
+          "of the tight fit | tight fit | "
           "gap of the tight fit | same, b re-optimised |")
     print("|---|---|---|---|---|---|---|")
     with warnings.catch_warnings():
@@ -912,7 +913,12 @@ def check_judge():
                             intercept_scaling=1e6, tol=1e-10, max_iter=100_000)))
                     for label, est in fits:
                         est.fit(X, y)
-                        print(f"| {name} | {penalty} | max/{div} | {rand:.1e} | {label} | "
+                        # and near the optimum, where the gap is a small difference
+                        near = min(J.gap(est.coef_ + rng.randn(*est.coef_.shape) * e,
+                                         est.intercept_ + rng.randn(K) * e, alpha, rho)
+                                   for e in np.geomspace(1e-8, 1e-2, 20))
+                        print(f"| {name} | {penalty} | max/{div} | {rand:.1e}; near: "
+                              f"{near:.1e} | {label} | "
                               f"{J.gap(est.coef_, est.intercept_, alpha, rho):.1e} | "
                               f"{J.gap_at_best_intercept(est.coef_, alpha, rho):.1e} |",
                               flush=True)
