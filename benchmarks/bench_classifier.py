@@ -57,6 +57,7 @@ and skreg's ``RegularizedClassifierCV(alphas=grid, cv=folds)`` when it exists).
 
 import argparse
 import inspect
+import sys
 import time
 import warnings
 
@@ -75,6 +76,7 @@ import skreg
 
 HAS_SKREG = hasattr(skreg, "RegularizedClassifier")
 HAS_SKREG_CV = hasattr(skreg, "RegularizedClassifierCV")
+VERBOSE = False
 
 # ----------------------------------------------------------------------------- problems
 
@@ -136,6 +138,9 @@ PROBLEMS = {
     "sparse": (sparse_csr, "sparse CSR 20000 x 50000, density 0.001, binary"),
     "digits": (digits, "digits, standardised 1797 x 64, 10 classes (multinomial)"),
 }
+
+# what --quick runs
+QUICK = {"breast_cancer": ["single", "grid", "path", "cv"], "digits": ["single"]}
 
 # ------------------------------------------------------------- the independent judge
 
@@ -483,8 +488,6 @@ class SklearnLib(Library):
             return "L2 only"
         if s == "newton-cholesky" and prob.p * (1 if prob.binary else prob.judge.K) > 2000:
             return "newton-cholesky forms the dense p x p Hessian: p too large"
-        if kind == "path" and s == "liblinear":
-            return "liblinear cannot warm-start"
         return None
 
     def configs(self, prob, penalty, kind):
@@ -723,6 +726,7 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
     """
     best = (None, np.inf, False, "")
     for group in lib.configs(prob, penalty, kind):
+        previous, stalled = np.inf, 0
         for config in group:
             _, judged = lib.make(prob, penalty, kind, alphas, config)
             t0 = time.perf_counter()
@@ -734,6 +738,8 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
                     return config, np.nan, False, f"error: {type(exc).__name__}: {exc}"
             elapsed = time.perf_counter() - t0
             worst = float(np.max(gaps))
+            _progress(f"  {prob.name} {penalty} {kind} {lib.label} {_fmt_config(config)}:"
+                      f" gap {worst:.1e} in {elapsed:.2f} s")
             if worst <= target:
                 return config, worst, True, ""
             if worst < best[1]:
@@ -742,7 +748,20 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
                 best = best[:3] + (f"target not reached (stopped tightening: a run "
                                    f"took {elapsed:.0f} s)",)
                 break
+            # two tightenings in a row that did not halve the gap, near the target
+            # or at a cost (over a second): stalled
+            flat = worst > previous / 2 and (worst < 100 * target or elapsed > 1.0)
+            stalled = stalled + 1 if flat else 0
+            previous = min(previous, worst)
+            if stalled == 2:
+                best = best[:3] + ("target not reached (stalled)",)
+                break
     return best
+
+
+def _progress(msg):
+    if VERBOSE:
+        print(msg, file=sys.stderr, flush=True)
 
 
 def timed(runs, repeats, slow=20.0):
@@ -808,8 +827,8 @@ def _best(out, name, kind):
     those that reached the target."""
     cands = [r for r in out.values() if r["lib"].name == name and "time" in r]
     if kind == "cv" and name == "sklearn":
-        return {cv: _best({k: r for k, r in out.items() if r["lib"].cv_kind == cv
-                           and r["lib"].name == "sklearn"}, "sklearn", None)
+        return {cv: _best({k: r for k, r in out.items() if r["lib"].name == "sklearn"
+                           and r["lib"].cv_kind == cv}, "sklearn", None)
                 for cv in ("LRCV", "GridSearchCV")}
     if not cands:
         return None
@@ -942,11 +961,12 @@ def main():
                         help=f"any of {', '.join(PROBLEMS)} (default: all)")
     parser.add_argument("--part", nargs="*", default=None,
                         choices=["single", "grid", "path", "cv"],
-                        help="default: single grid path cv (--quick: single)")
+                        help="default: single grid path cv")
     parser.add_argument("--penalties", nargs="*", default=["l1", "elasticnet", "l2"])
     parser.add_argument("--repeats", type=int, default=None, help="default 5 (--quick: 3)")
     parser.add_argument("--quick", action="store_true",
-                        help="breast_cancer and digits, 3 repeats: a few minutes")
+                        help="every part on breast_cancer, single fits on digits, "
+                        "grids of 10, 3 repeats, --cap 10: a few minutes")
     parser.add_argument("--target", type=float, default=1e-6,
                         help="relative gap every fit must reach (default 1e-6)")
     parser.add_argument("--grid", type=int, default=30,
@@ -965,16 +985,22 @@ def main():
                         choices=["skreg", "sklearn", "skglm", "celer", "glum"])
     parser.add_argument("--sklearn-solvers", nargs="*",
                         default=["liblinear", "saga", "lbfgs", "newton-cholesky"])
+    parser.add_argument("--verbose", action="store_true",
+                        help="print every calibration run on stderr")
     parser.add_argument("--check", action="store_true",
                         help="test the judge and the peers' mappings instead")
     args = parser.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose
     if args.check:
         check_judge()
         return
-    problems = args.problems or (["breast_cancer", "digits"] if args.quick
-                                 else list(PROBLEMS))
-    parts = args.part or (["single"] if args.quick else ["single", "grid", "path", "cv"])
+    problems = args.problems or (list(QUICK) if args.quick else list(PROBLEMS))
+    parts = args.part or ["single", "grid", "path", "cv"]
     args.repeats = args.repeats or (3 if args.quick else 5)
+    if args.quick:
+        args.grid = 10 if args.grid == 30 else args.grid
+        args.cap = min(args.cap, 10.0)
 
     libraries = []
     if "skreg" not in args.skip:
@@ -1023,6 +1049,8 @@ def main():
                       "glum |")
                 print("|---|---|---|---|---|---|---|---|")
             for name in problems:
+                if args.quick and part not in QUICK.get(name, parts):
+                    continue
                 X, y = PROBLEMS[name][0]()
                 prob = Problem(name, X, y)
                 for penalty in args.penalties:
