@@ -852,7 +852,8 @@ def summarise(prob, penalty, kind, label, out, ratios):
     else:
         cols = [(name, _best(out, name, kind))
                 for name in ("skreg", "sklearn", "skglm", "celer", "glum")]
-    base = cols[0][1] if cols[0][1] is not None else cols[1][1]
+    # skreg, else the fastest scikit-learn solver, else the first library there
+    base = next((r for _, r in cols if r is not None), None)
     cells = []
     for name, r in cols:
         if r is None:
@@ -885,17 +886,17 @@ def details(prob, penalty, kind, label, out):
 
 
 def warm_up(libraries):
-    """Compile the numba kernels (skglm, skreg) outside the timings."""
+    """Compile the numba kernels (skglm, skreg) outside the timings, and load every
+    library's native code (so that threadpoolctl sees its OpenMP / BLAS)."""
     rng = np.random.RandomState(0)
     X = rng.randn(60, 5)
     y = (X[:, 0] + rng.randn(60) > 0).astype(int)
+    y3 = np.digitize(X[:, 1] + rng.randn(60), [-0.5, 0.5])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for Xw in (X, sp.csr_matrix(X)):
-            prob = Problem("warm-up", Xw, y)
+        for Xw, yw in ((X, y), (sp.csr_matrix(X), y), (X, y3), (sp.csr_matrix(X), y3)):
+            prob = Problem("warm-up", Xw, yw)
             for lib in libraries:
-                if lib.name not in ("skglm", "skreg"):
-                    continue
                 for penalty in ("l1", "elasticnet", "l2"):
                     if lib.skip(prob, penalty, "single") is None:
                         lib.make(prob, penalty, "single", [0.01],
@@ -1036,17 +1037,19 @@ def main():
             versions.append(f"{name} {__import__(name).__version__}")
         except ImportError:
             pass
+    warm_up(libraries)
     with threadpool_limits(limits=1):
-        blas = [f"{i['internal_api']} {i.get('version')} ({i['num_threads']} thread)"
-                for i in threadpool_info() if i["user_api"] == "blas"]
-        print(f"BLAS pinned to one thread: {', '.join(blas)}; {', '.join(versions)}")
+        pools = [f"{i['internal_api']} {i.get('version') or ''} of "
+                 f"{i['filepath'].split('site-packages/')[-1].split('/')[0]} "
+                 f"({i['num_threads']} thread)" for i in threadpool_info()]
+        print(f"BLAS and OpenMP pinned to one thread: {'; '.join(pools)}")
+        print(", ".join(versions))
         print(f"skreg.RegularizedClassifier: {'yes' if HAS_SKREG else 'not yet'}, "
               f"RegularizedClassifierCV: {'yes' if HAS_SKREG_CV else 'not yet'}; base "
               f"of the ratios: {'skreg' if HAS_SKREG else 'the fastest scikit-learn solver'}")
         print(f"target relative gap {args.target:g}, max_iter {args.max_iter}, outer "
               f"iterations {args.outer_iter}, median of {args.repeats} interleaved "
               f"rounds; cells: seconds and base / theirs († target not reached)\n")
-        warm_up(libraries)
         all_details, ratios = [], {}
         for part in parts:
             if part == "cv":
