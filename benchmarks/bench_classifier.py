@@ -725,12 +725,15 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
     """The first setting with which every fit of the row reaches the target.
 
     The settings come in groups ordered loose to tight (liblinear and celer: one
-    group per intercept-column value); within a group, a setting whose run took
-    longer than ``cap`` seconds without reaching the target ends the group.
-    Returns (config, worst gap, reached, note); when nothing reached the target,
-    the setting with the smallest worst gap.
+    group per value of the intercept's column).  Within a group, tightening stops
+    at the first setting that reaches the target, or when a run took longer than
+    ``cap`` seconds, or when the gap stalled (two tightenings that did not halve
+    it).  The next group is tried only when this one did not reach the target
+    within ``cap`` seconds; of the settings that reached it, the one whose run
+    was the fastest is kept.  Returns (config, worst gap, reached, note); when
+    nothing reached the target, the setting with the smallest worst gap.
     """
-    best = (None, np.inf, False, "")
+    best, reached = (None, np.inf, False, ""), []
     for group in lib.configs(prob, penalty, kind):
         previous, stalled = np.inf, 0
         for config in group:
@@ -747,7 +750,8 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
             _progress(f"  {prob.name} {penalty} {kind} {lib.label} {_fmt_config(config)}:"
                       f" gap {worst:.1e} in {elapsed:.2f} s")
             if worst <= target:
-                return config, worst, True, ""
+                reached.append((elapsed, config, worst))
+                break
             if worst < best[1]:
                 best = (config, worst, False, "target not reached")
             if elapsed > cap:
@@ -762,6 +766,11 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
             if stalled == 2:
                 best = best[:3] + ("target not reached (stalled)",)
                 break
+        if reached and min(reached, key=lambda r: r[0])[0] <= cap:
+            break
+    if reached:
+        _, config, worst = min(reached, key=lambda r: r[0])
+        return config, worst, True, ""
     return best
 
 
