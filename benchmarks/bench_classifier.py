@@ -986,6 +986,8 @@ def main():
                         "--cap 2")
     parser.add_argument("--target", type=float, default=1e-6,
                         help="relative gap every fit must reach (default 1e-6)")
+    parser.add_argument("--divisors", nargs="*", type=float, default=[10, 100, 1000],
+                        help="single fits at alpha_max / these (default 10 100 1000)")
     parser.add_argument("--grid", type=int, default=30,
                         help="alphas of the grid, path and cv parts (default 30)")
     parser.add_argument("--max-iter", type=int, default=10_000,
@@ -1081,7 +1083,7 @@ def main():
                     amax = prob.alpha_max(penalty)
                     grid = list(np.geomspace(amax, amax / 1000, args.grid))
                     if part == "single":
-                        rows = [(f"max/{d}", [amax / d]) for d in (10, 100, 1000)]
+                        rows = [(f"max/{d:g}", [amax / d]) for d in args.divisors]
                     elif part == "cv":
                         rows = [(f"{args.grid} x {len(prob.folds)}", grid)]
                     else:
