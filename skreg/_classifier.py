@@ -80,7 +80,12 @@ _SEPARABLE = 1e-6
 class LinearClassifierOutputs:
     """``decision_function``, ``predict``, ``predict_proba`` and
     ``predict_log_proba`` of a fitted linear classifier (``coef_``,
-    ``intercept_``, ``classes_``)."""
+    ``intercept_``, ``classes_``), and its tags (sparse input)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def decision_function(self, X):
         """The linear predictor ``X @ coef_.T + intercept_``.
@@ -286,11 +291,6 @@ class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, Classif
         self.tol = tol
         self.max_iter = max_iter
         self.warm_start = warm_start
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.

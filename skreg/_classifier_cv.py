@@ -145,11 +145,6 @@ class RegularizedClassifierCV(CrossValidationMixin, InMemoryScoreMixin,
         self.tol = tol
         self.max_iter = max_iter
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     _family = LOGISTIC
 
     def _check_params(self):
