@@ -280,3 +280,25 @@ def test_logistic_path_equals_cold_fits():
         np.testing.assert_allclose(coefs[:, :, k], cold.coef_, atol=1e-6)
         np.testing.assert_allclose(intercepts[:, k], cold.intercept_, atol=1e-6)
     assert not np.any(coefs[:, :, 0]) and np.all(gaps >= 0)
+
+
+def test_ctrl_c_keeps_the_last_iterate_with_a_warning(monkeypatch):
+    """The solver re-raises Ctrl-C with its last iterate attached; the estimator
+    keeps that model and says so."""
+    import skreg._logistic_path as lp
+    X, y = _data(seed=16)
+    real = lp.solve_logistic
+
+    def interrupted(problem, penalty, tol, max_iter, *args):
+        result = real(problem, penalty, tol, 2, *args)       # two iterations
+        exc = KeyboardInterrupt()
+        exc.skreg_result = result
+        raise exc
+
+    monkeypatch.setattr(lp, "solve_logistic", interrupted)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf = RegularizedClassifier("l1", 0.001, solver="prox_newton").fit(X, y)
+    monkeypatch.setattr(lp, "solve_logistic", real)
+    full = RegularizedClassifier("l1", 0.001, solver="prox_newton").fit(X, y)
+    assert clf.n_iter_ == 2 and np.all(np.isfinite(clf.coef_))
+    assert not np.allclose(clf.coef_, full.coef_)
