@@ -762,8 +762,8 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
     The settings come in groups ordered loose to tight (liblinear and celer: one
     group per value of the intercept's column).  Within a group, tightening stops
     at the first setting that reaches the target, or when a run took longer than
-    ``cap`` seconds, or when the gap stalled (two tightenings that cost over a
-    second each, or four cheaper ones, that did not halve it).  The next group is tried only when this one did not reach the target
+    ``cap`` seconds, or when the gap stalled (two tightenings in a row that cost
+    over a second each and did not halve it).  The next group is tried only when this one did not reach the target
     within ``cap`` seconds; of the settings that reached it, the one whose run
     was the fastest is kept.  Returns (config, worst gap, reached, note); when
     nothing reached the target, the setting with the smallest worst gap.
@@ -793,11 +793,11 @@ def calibrated(lib, prob, penalty, kind, alphas, target, cap):
                 best = best[:3] + (f"target not reached (stopped tightening: a run "
                                    f"took {elapsed:.0f} s)",)
                 break
-            # stalled: tightenings in a row that did not halve the gap, two of
-            # them if the runs cost over a second, else four (Newton-type solvers
-            # leave plateaus of two or three settings, then jump)
-            flat = worst > previous / 2
-            stalled = stalled + (1 if elapsed > 1.0 else 0.5) if flat else 0
+            # stalled: two tightenings in a row that cost over a second each and
+            # did not halve the gap (cheap runs go on: liblinear, celer and the
+            # Newton-type solvers leave plateaus of several settings, then jump)
+            flat = worst > previous / 2 and elapsed > 1.0
+            stalled = stalled + 1 if flat else 0
             previous = min(previous, worst)
             if stalled >= 2:
                 best = best[:3] + ("target not reached (stalled)",)
