@@ -90,7 +90,13 @@ class LinearRegressorMixin:
         check_is_fitted(self, "coef_")     # (a partial_fit may not have fitted yet)
         if is_distributed(X):
             return distributed_predict(self, X)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32], reset=False)
-        coef = self.coef_.astype(X.dtype, copy=False)
-        return np.asarray(X @ coef.T) + self.intercept_
+        return linear_predictor(self, X)
+
+
+def linear_predictor(estimator, X):
+    """``X @ coef_.T + intercept_`` of a fitted linear estimator, ``X`` in memory
+    and validated against the fit (in ``X``'s dtype)."""
+    X = validate_data(estimator, X, accept_sparse=["csr", "csc"],
+                      dtype=[np.float64, np.float32], reset=False)
+    coef = estimator.coef_.astype(X.dtype, copy=False)
+    return np.asarray(X @ coef.T) + estimator.intercept_

@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import DocLinkMixin, InMemoryScoreMixin
+from ._base import DocLinkMixin, InMemoryScoreMixin, linear_predictor
 from ._distributed import check_in_memory
 from ._extensions import LINEAR_MODEL_PARAMS, resolve_penalty_factor
 from ._fitted import FitSettings, logistic_attributes
@@ -103,9 +103,7 @@ class LinearClassifierOutputs:
         """
         check_is_fitted(self, "coef_")
         check_in_memory(self, "decision_function", X)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32], reset=False)
-        eta = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
+        eta = linear_predictor(self, X)
         return eta[:, 0] if eta.shape[1] == 1 else eta
 
     def predict(self, X):

@@ -229,14 +229,15 @@ class ClassifierFolds:
         return self._full, self._full.n_weight
 
     def full_problem(self, spec, alpha, n_fits):
-        return self._problem(), None
+        return self.grid_inputs(spec, None)[0], None     # made once, for the grid
 
-    def attributes(self, fits, settings):
-        """The fitted attributes of the last fit of a path (iterations summed)."""
+    def attributes(self, fits, settings, problem):
+        """The fitted attributes of the last fit of a path on ``problem``
+        (iterations summed)."""
         result = LogisticResult(fits.coefs[-1], fits.intercepts[-1],
                                 int(fits.n_iters.sum()), float(fits.gaps[-1]),
                                 bool(fits.gaps[-1] <= settings.tol
-                                     * self._problem().null_objective()),
+                                     * problem.null_objective()),
                                 np.zeros(0, dtype=np.int64))
         return logistic_attributes(result, self.classes, self.dtype, settings)
 

@@ -209,7 +209,7 @@ class Logistic:
         """The path of all the rows down to the chosen ``alpha`` (warm starts);
         the fitted attributes of its last fit."""
         fits = logistic_path(problem, spec, path, settings.tol, settings.max_iter)
-        return source.attributes(fits, settings)
+        return source.attributes(fits, settings, problem)
 
 
 LOGISTIC = Logistic()
