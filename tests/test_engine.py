@@ -283,3 +283,25 @@ def test_read_only_install_still_fits(tmp_path):
     assert location.startswith(str(pkg))              # the copy, not this checkout
     assert int(nonzero.split()[0]) >= 1 and float(nonzero.split()[1]) >= 0.0
     assert warned == "True"
+
+
+def test_compilation_prints_one_note_and_a_cached_run_none(tmp_path):
+    """The process that compiles the kernels says so in one line on stderr; the
+    next process, loading them from the cache it wrote, prints nothing."""
+    script = textwrap.dedent("""
+        import numpy as np
+        from skreg import RegularizedRegressor
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(50, 5)); y = X[:, 0] + 0.1 * rng.normal(size=50)
+        RegularizedRegressor("l1", 0.01).fit(X, y)
+        RegularizedRegressor("elasticnet", 0.01).fit(X.astype(np.float32), y)
+    """)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                           text=True, timeout=600) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    notes = [[line for line in run.stderr.splitlines() if line.startswith("skreg:")]
+             for run in runs]
+    assert len(notes[0]) == 1 and "compiling" in notes[0][0]
+    assert notes[1] == []
