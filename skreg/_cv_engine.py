@@ -259,7 +259,7 @@ class LeastSquares:
     @staticmethod
     def path(problem, path_plan, spec, grid, tol, max_iter):
         return path_on_problem(problem, path_plan, spec.on(problem), grid, tol,
-                               max_iter, compute_gaps=False)
+                               max_iter, compute_gaps=False, finish="none")
 
     @staticmethod
     def refit(problem, fit_plan, spec, path, settings, source):
@@ -272,7 +272,7 @@ class LeastSquares:
             return solve_to_attributes(problem, penalty_of(path[-1]), fit_plan,
                                        source.single, source.dtype, settings)
         fits = path_on_problem(problem, fit_plan, penalty_of, path, settings.tol,
-                               settings.max_iter)
+                               settings.max_iter, finish="last")
         gap = fits.gaps[-1]
         limit = np.array([settings.tol * problem.zero_objective(k)
                           for k in range(problem.n_targets)])

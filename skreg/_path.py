@@ -191,13 +191,17 @@ class PathResult:
 
 
 def path_on_problem(problem, path_plan, penalty_of, alphas, tol, max_iter,
-                    coef_init=None, compute_gaps=True):
+                    coef_init=None, compute_gaps=True, finish="every"):
     """Solutions of the prepared problem for each alpha (descending).
 
     ``penalty_of(alpha)`` is the penalty of each fit
     (:meth:`~skreg._penalties.PenaltySpec.on`).  The closed form: every solution
     from one eigendecomposition.  Otherwise the planned solver walks the grid,
     each solution warm-starting the next and each working set seeding the next.
+    ``finish`` says which solutions coordinate descent finishes beyond ``tol``
+    (:func:`~skreg._solvers._cd.solve_cd`): ``"every"`` one, the ``"last"`` one
+    only (a refit walking down to the chosen alpha), or ``"none"`` (a fold's
+    path, whose solutions only score held-out rows: scikit-learn's precision).
     Returns a :class:`PathResult`.
     """
     n_alphas = len(alphas)
@@ -215,8 +219,9 @@ def path_on_problem(problem, path_plan, penalty_of, alphas, tol, max_iter,
     w, working_sets = coef_init, None
     n_unconverged = 0
     for i, alpha in enumerate(alphas):
+        finished = finish == "every" or (finish == "last" and i == n_alphas - 1)
         result = solve(problem, penalty_of(alpha), path_plan, tol, max_iter, w,
-                       start_ws=working_sets)
+                       start_ws=working_sets, finish=finished)
         coefs[i] = w = result.coef
         working_sets = result.working_sets
         gaps[i] = result.gap

@@ -183,7 +183,7 @@ def eliminate(problem, free):
 
 
 def solve_eliminated(problem, penalty, solver, tol, max_iter, coef_init, start_ws,
-                     solve):
+                     solve, finish=True):
     """Solve ``problem`` with its unpenalised coordinates partialled out, by
     ``solver`` (the plan's ``reduced_solver``).
 
@@ -200,7 +200,7 @@ def solve_eliminated(problem, penalty, solver, tol, max_iter, coef_init, start_w
     reduced = elim.reduced
     init = None if coef_init is None else np.asarray(coef_init)[:, elim.kept]
     result = solve(reduced, penalty.restrict(elim.kept), solver, tol, max_iter, init,
-                   start_ws)
+                   start_ws, finish)
     result.coef = elim.expand(result.coef, problem.out_dtype)
     result.gap = np.array([g + elim.rounding_excess(result.coef[k], k)
                            for k, g in enumerate(result.gap)])

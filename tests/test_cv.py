@@ -127,8 +127,10 @@ def test_cv_equals_grid_search_over_the_same_grid_and_folds(penalty, l1_ratio):
                       grid, cv=folds, scoring="neg_mean_squared_error").fit(X, y)
     mse = np.atleast_3d(cv.mse_path_) if penalty != "elasticnet" else cv.mse_path_
     mse = mse.reshape(len(ratios), grids.shape[1], 5)
+    # the folds' paths stop at a gap of tol * P(0) (not finished: their models only
+    # score held-out rows), which pins each fit to about sqrt(tol) = 1e-5
     np.testing.assert_allclose(-gs.cv_results_["mean_test_score"],
-                               mse.mean(axis=2).ravel(), rtol=1e-7)
+                               mse.mean(axis=2).ravel(), rtol=1e-5)
     assert gs.best_params_["alpha"] == cv.alpha_
     if penalty == "elasticnet":
         assert gs.best_params_["l1_ratio"] == cv.l1_ratio_

@@ -146,8 +146,10 @@ def test_alpha_and_dropout_grid_searched_together():
             def fit(Xt, yt, q=q, alpha=alpha):
                 return RegularizedRegressor("elasticnet", alpha, dropout=q,
                                             tol=1e-12).fit(Xt, yt)
+            # the folds' paths stop at a gap of tol * P(0), unfinished: each fit
+            # is pinned to about sqrt(tol) = 1e-6
             np.testing.assert_allclose(cv.mse_path_[i, j], _fold_mse(fit, X, y, folds),
-                                       rtol=1e-7)
+                                       rtol=1e-5)
     i, j = np.unravel_index(np.argmin(cv.mse_path_.mean(axis=2)), (2, 4))
     assert (cv.dropout_, cv.alpha_) == (cv.dropouts_[i], cv.alphas_[j])
 

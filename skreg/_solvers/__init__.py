@@ -181,7 +181,8 @@ def logistic_plan(solver, spec, alpha, shape, n_coef):
     return Plan(solver, None, solver)
 
 
-def solve(problem, penalty, plan, tol, max_iter, coef_init=None, start_ws=None):
+def solve(problem, penalty, plan, tol, max_iter, coef_init=None, start_ws=None,
+          finish=True):
     """Minimise ``P`` for each target of ``problem`` as ``plan`` says.
 
     ``plan`` is a :class:`Plan` (or a solver's name, for a problem without
@@ -192,18 +193,19 @@ def solve(problem, penalty, plan, tol, max_iter, coef_init=None, start_ws=None):
     :class:`SolverResult`).  Coordinates without any penalty (penalty factors
     of zero) are partialled out first (:mod:`skreg._unpenalized`), so every
     solver and its certificate see a problem whose coordinates are all
-    penalised; that problem is solved by ``plan.reduced_solver``.
+    penalised; that problem is solved by ``plan.reduced_solver``.  ``finish``
+    is coordinate descent's (:func:`~skreg._solvers._cd.solve_cd`).
     """
     if isinstance(plan, str):
         plan = Plan(plan, problem.form, plan)
     eliminated = solve_eliminated(problem, penalty, plan.reduced_solver, tol, max_iter,
-                                  coef_init, start_ws, solve)
+                                  coef_init, start_ws, solve, finish)
     if eliminated is not None:
         return eliminated
     if plan.solver == "cholesky":
         return _solve_closed_form(problem, penalty, tol)
     return _solve_iterative(problem, penalty, plan.solver, tol, max_iter, coef_init,
-                            start_ws)
+                            start_ws, finish)
 
 
 def _solve_closed_form(problem, penalty, tol):
@@ -219,17 +221,19 @@ def _solve_closed_form(problem, penalty, tol):
     return SolverResult(coef, [1] * n_targets, gaps, converged, limited)
 
 
-def _solve_target(problem, k, penalty, solver, tol_abs, max_iter, w0, start_ws):
+def _solve_target(problem, k, penalty, solver, tol_abs, max_iter, w0, start_ws, finish):
     """One target by an iterative solver: ``(w, iterations, gap, own_gap, ws)``."""
     if solver == "working_set":
-        return solve_cd(problem, k, penalty, w0, tol_abs, max_iter, start_ws=start_ws)
+        return solve_cd(problem, k, penalty, w0, tol_abs, max_iter, start_ws=start_ws,
+                        finish=finish)
     run = solve_cg if solver == "cg" else solve_prox_grad
     w, it, own = run(problem, k, penalty, w0.astype(problem.dtype), tol_abs, max_iter)
     w = w.astype(problem.out_dtype, copy=False)
     return w, it, problem.gap(w, k, penalty), own, None
 
 
-def _solve_iterative(problem, penalty, solver, tol, max_iter, coef_init, start_ws):
+def _solve_iterative(problem, penalty, solver, tol, max_iter, coef_init, start_ws,
+                     finish):
     """Every target in turn by an iterative solver (see :func:`solve`)."""
     n_targets, p = problem.n_targets, problem.shape[1]
     out = SolverResult(np.zeros((n_targets, p), dtype=problem.out_dtype),
@@ -242,7 +246,7 @@ def _solve_iterative(problem, penalty, solver, tol, max_iter, coef_init, start_w
         try:
             w, it, gap, own, ws = _solve_target(
                 problem, k, penalty, solver, tol_abs, max_iter, w0,
-                None if start_ws is None else start_ws[k])
+                None if start_ws is None else start_ws[k], finish)
         except KeyboardInterrupt as exc:
             w = getattr(exc, "skreg_coef", None)
             if w is not None:

@@ -154,7 +154,7 @@ _STATES = {"dense": _DenseState, "sparse": _SparseState, "gram": _GramState}
 
 
 def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
-             anderson=True, start_ws=None):
+             anderson=True, start_ws=None, finish=True):
     """Minimise ``P`` for target ``k`` from ``w0``.
 
     Returns ``(w, n_epochs, gap, own_gap, ws)``: ``w`` in the problem's output
@@ -175,7 +175,8 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     ``tol_abs``, and nothing when the support is too large for a Newton step
     (thousands of active features of a sparse design): that answer is as exact
     as its gap.  ``n_epochs`` may be 0 when ``w0`` needs no
-    epoch.
+    epoch.  ``finish=False`` stops at ``tol_abs`` (a fold's path in
+    cross-validation, whose coefficients only score held-out rows).
 
     When the running estimate meets the target but the certificate does not
     (the running residual drifted), the state is rebuilt from a fresh residual
@@ -200,7 +201,7 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
         # when no Newton step can be taken on the support: thousands of active
         # features of a sparse design, where more epochs would cost several
         # times the fit
-        if not np.isfinite(_polish_cost(problem, np.flatnonzero(out), l2)):
+        if not finish or not np.isfinite(_polish_cost(problem, np.flatnonzero(out), l2)):
             return out, run.n_epochs, gap, own_gap, ws
         run.budget = min(max_iter, _FINISH_COST * max(run.n_epochs, _MIN_FINISH))
         last_support = None
