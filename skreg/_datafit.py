@@ -481,8 +481,7 @@ class GramProblem(_Problem):
         w = np.asarray(w, dtype=np.float64)
         S = self.n_weight
         c = self.C[:, k]
-        nz = np.flatnonzero(w)
-        Gw = self.G[:, nz] @ w[nz]
+        Gw = symmetric_times(self.G, w)
         cw = float(c @ w)
         rr = max(float(self.YY[k]) - 2.0 * cw + float(w @ Gw), 0.0)
         return (c - Gw) / S, rr / S, (float(self.YY[k]) - cw) / S
@@ -498,6 +497,17 @@ class GramProblem(_Problem):
 
     def kernel_view(self):
         return (self.G,)
+
+
+def symmetric_times(G, w):
+    """``G @ w`` for a symmetric ``G`` from the rows of the non-zero coordinates
+    of ``w`` (contiguous in a C-ordered ``G``: 4-5x faster than gathering its
+    columns), in float64."""
+    nz = np.flatnonzero(w)
+    w_nz = np.asarray(w[nz], dtype=np.float64)
+    if G.flags.f_contiguous and not G.flags.c_contiguous:
+        return G[:, nz] @ w_nz
+    return w_nz @ G[nz]
 
 
 def _statistics_gram(X, Y, sw, fit_intercept, out_dtype):

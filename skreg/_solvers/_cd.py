@@ -40,7 +40,7 @@ the new optimum needs no epoch.
 import numpy as np
 import scipy.linalg as la
 
-from .._datafit import duality_gap
+from .._datafit import duality_gap, symmetric_times
 from .. import _kernels as K
 
 # LAPACK's Cholesky factorisation and solve, float64.
@@ -125,10 +125,9 @@ class _GramState:
         self._Q = None          # G / S, formed once when every feature is in play
 
     def correlations(self, w):
-        nz = np.flatnonzero(w)
-        Gw = self.G[:, nz] @ w[nz] / self.S
+        Gw = symmetric_times(self.G, w) / self.S
         cw = float(self.c @ w)
-        rr = max(self.yy - 2.0 * cw + float(w[nz] @ Gw[nz]), 0.0)
+        rr = max(self.yy - 2.0 * cw + float(w @ Gw), 0.0)
         return self.c - Gw, rr, self.yy - cw
 
     def run(self, w, ws, l1, l2, positive, max_epochs, tol_gap, tol_viol, anderson):
