@@ -267,15 +267,17 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
     and ``ry = r^T yt / S``.  The dual point is the residual scaled by the
     ``kappa`` that maximises ``kappa ry - kappa^2 rr / 2 - g*(kappa v)``: capped
     by the coordinates without an L2 weight (``kappa |v_j| <= l1_j``), and found
-    exactly among the breakpoints ``l1_j / |v_j|`` of the others (the same
-    computation as :func:`skreg._datafit.duality_gap`).
+    exactly among the breakpoints ``l1_j / |v_j|`` of the others
+    (:func:`_dual_root`; the same computation as
+    :func:`skreg._datafit.duality_gap`).
     """
     m = ws.shape[0]
     pen = 0.0
     cap = np.inf
     n_smooth = 0
     brk = np.empty(m)
-    aa = np.empty(m)
+    gain = np.empty(m)
+    curv = np.empty(m)
     den0 = 0.0
     for idx in range(m):
         j = ws[idx]
@@ -291,29 +293,13 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
             den0 += a * a / l2[j]     # a breakpoint at 0: active for every kappa
         else:
             brk[n_smooth] = l1[j] / a
-            aa[n_smooth] = idx
+            gain[n_smooth] = a * l1[j] / l2[j]
+            curv[n_smooth] = a * a / l2[j]
             n_smooth += 1
     primal = 0.5 * rr + pen
     if ry <= 0.0 or cap <= 0.0:
         return primal, max(primal, 0.0)
-    order = _argsort(brk, n_smooth)
-    num, den = ry, rr + den0
-    kappa = -1.0
-    lo = 0.0
-    for t in range(n_smooth + 1):
-        hi = brk[order[t]] if t < n_smooth else np.inf
-        if den > 0.0:
-            root = num / den
-            if lo <= root <= hi:
-                kappa = root
-                break
-        if t < n_smooth:
-            idx = int(aa[order[t]])
-            j = ws[idx]
-            a = v[idx] if positive else abs(v[idx])
-            num += a * l1[j] / l2[j]
-            den += a * a / l2[j]
-            lo = hi
+    kappa = _dual_root(brk, gain, curv, n_smooth, ry, rr + den0)
     if kappa < 0.0:
         kappa = 0.0
     if kappa > cap:
@@ -327,6 +313,58 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
                 conj += a * a / (2.0 * l2[j])
     dual = kappa * ry - 0.5 * kappa * kappa * rr - conj
     return primal, max(primal - dual, 0.0)
+
+
+# Newton sweeps of _dual_root before it sorts the breakpoints instead.
+ROOT_SWEEPS = 40
+
+
+@_compile(inline=True)
+def _dual_root(brk, gain, curv, n, num0, den0):
+    """The root of the dual's derivative along the residual, ``f(kappa) = num0 -
+    kappa den0 - sum_t (kappa curv_t - gain_t)_+`` over the first ``n``
+    breakpoints ``brk_t = gain_t / curv_t`` (-1 when there is none).
+
+    ``f`` is decreasing, concave and piecewise linear, with ``f(0) = num0 > 0``;
+    every piece's line lies above it.  Newton's method from the right, from the
+    root of the last piece's line (where ``f <= 0``), therefore never
+    overshoots, and is exact once a step crosses no breakpoint: usually a few
+    O(n) sweeps.  After ``ROOT_SWEEPS`` sweeps the breakpoints are sorted and
+    the pieces scanned in order instead (O(n log n)).
+    """
+    num, den = num0, den0
+    for t in range(n):
+        num += gain[t]
+        den += curv[t]
+    kappa = num / den if den > 0.0 else np.inf
+    for _ in range(ROOT_SWEEPS):
+        if not kappa < np.inf:
+            break
+        num, den = num0, den0
+        for t in range(n):
+            if brk[t] < kappa:
+                num += gain[t]
+                den += curv[t]
+        if not den > 0.0:
+            break
+        root = num / den
+        if root >= kappa:
+            return kappa
+        kappa = root
+    order = _argsort(brk, n)
+    num, den = num0, den0
+    lo = 0.0
+    for t in range(n + 1):
+        hi = brk[order[t]] if t < n else np.inf
+        if den > 0.0:
+            root = num / den
+            if lo <= root <= hi:
+                return root
+        if t < n:
+            num += gain[order[t]]
+            den += curv[order[t]]
+            lo = hi
+    return -1.0
 
 
 @_compile(inline=True)

@@ -109,6 +109,37 @@ def test_one_epoch_of_every_form_is_the_numpy_epoch(positive, dtype):
     np.testing.assert_allclose(grad, Q @ x - c, atol=1e-10)
 
 
+
+def _dual_by_pieces(v, rr, ry, l1, l2):
+    """The dual of an elastic net (every l1, l2 > 0) along the residual, maximised
+    piece by piece over the sorted breakpoints in numpy: the reference."""
+    a = np.abs(v)
+    brk = np.sort(l1 / a)
+    f = lambda k: ry - k * rr - np.sum(np.maximum(k * a - l1, 0.0) * a / l2)  # noqa
+    D = lambda k: k * ry - 0.5 * k * k * rr - np.sum(  # noqa: E731
+        np.maximum(k * a - l1, 0.0) ** 2 / (2 * l2))
+    knots = np.concatenate([[0.0], brk])
+    signs = np.array([f(k) for k in knots])
+    i = np.flatnonzero(signs > 0)[-1]      # f decreases: the root is past knot i
+    active = l1 / a <= knots[i]
+    kappa = (ry + np.sum((a * l1 / l2)[active])) / (rr + np.sum((a * a / l2)[active]))
+    return D(kappa)
+
+
+@pytest.mark.parametrize("p, spread", [(3000, 1.0), (500, 6.0), (40, 12.0)])
+def test_restricted_gap_on_many_breakpoints(p, spread):
+    """Thousands of elastic-net breakpoints, spread over up to 12 decades (many
+    Newton sweeps): the gap is the one of the dual maximised piece by piece."""
+    rng = np.random.default_rng(p)
+    for _ in range(5):
+        v = rng.normal(size=p) * 10.0 ** rng.uniform(-spread / 2, spread / 2, p)
+        l1, l2 = rng.uniform(0.1, 2, p), rng.uniform(0.01, 1, p)
+        w = rng.normal(size=p) * (rng.uniform(size=p) < 0.3)
+        rr, ry = rng.uniform(0.5, 3), rng.uniform(0.1, 2)
+        primal, gap = K.restricted_gap(w, np.arange(p), v, rr, ry, l1, l2, False)
+        dual = _dual_by_pieces(v, rr, ry, l1, l2)
+        assert gap == pytest.approx(max(primal - dual, 0.0), rel=1e-9, abs=1e-12)
+
 def test_restricted_gap_equals_the_python_duality_gap():
     rng = np.random.default_rng(2)
     for _ in range(200):
