@@ -352,7 +352,8 @@ class _Descent:
                     last_support = None
                     continue
             last_support = support
-            ws = _working_set(w, score, w.shape[0], self.working_sets, start_ws)
+            ws = _working_set(w, score, w.shape[0], self.working_sets, start_ws,
+                              saturated=0 < ws.size <= support.size)
             start_ws = None
             epochs, gave_up = self._inner(state, w, ws, gap, worst, tol_abs,
                                           budget - n_epochs)
@@ -635,11 +636,13 @@ def _solve_spd(M, b):
     return z if info == 0 and np.all(np.isfinite(z)) else None
 
 
-def _working_set(w, score, p, working_sets, start_ws):
+def _working_set(w, score, p, working_sets, start_ws, saturated=False):
     """The support, the worst violators, and ``start_ws``: twice the support in
-    size (at least ``P0``), or every feature once that exceeds half of them."""
+    size (at least ``P0``; four times when the last working set was all support,
+    ``saturated``: the support is still growing fast), or every feature once
+    that exceeds half of them."""
     support = np.flatnonzero(w)
-    size = max(P0, 2 * support.size)
+    size = max(P0, (4 if saturated else 2) * support.size)
     if start_ws is not None:
         size = max(size, np.asarray(start_ws).size)
     if not working_sets or size >= p // 2:
