@@ -67,10 +67,23 @@ class RowsFolds:
         self.path_name = "score_path_" if scorer is not None else "mse_path_"
         self.n_targets, self.dtype = Y.shape[1], X.dtype
         self._float64 = None
+        self._rows = None
 
     def __getstate__(self):
-        # (joblib's workers need the rows, not the float64 copy behind the grid)
-        return dict(self.__dict__, _float64=None)
+        # (joblib's workers need the rows, not the float64 copies behind the grid
+        # and leave-one-out)
+        return dict(self.__dict__, _float64=None, _rows=None)
+
+    def rows_problem64(self):
+        """All the rows prepared in float64 (the rows form), made once: the
+        leave-one-out decomposition's problem, which the refit then reuses when
+        it is its problem too (a float64 design wider than tall)."""
+        if self._rows is None:
+            X64 = self.X.astype(np.float64) if self.X.dtype != np.float64 else self.X
+            self._rows = prepare_problem(X64, np.asarray(self.Y, dtype=np.float64),
+                                         np.asarray(self.sw, dtype=np.float64),
+                                         self.fit_intercept)
+        return self._rows
 
     def training_problem(self, fold, spec, n_fits):
         train = self.splits[fold][0]
@@ -105,6 +118,9 @@ class RowsFolds:
     def full_problem(self, spec, alpha, n_fits):
         fit_plan = plan("auto", spec, self.X.shape, sp.issparse(self.X), alpha=alpha,
                         n_fits=n_fits)
+        if (self._rows is not None and fit_plan.form == "rows"
+                and self.X.dtype == np.float64):
+            return self._rows, fit_plan
         return prepare_problem(self.X, self.Y, self.sw, self.fit_intercept,
                                fit_plan.form), fit_plan
 

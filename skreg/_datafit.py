@@ -414,7 +414,15 @@ class RowsProblem(_Problem):
         return out
 
     def kernel(self):
-        """``Xt Xt^T`` (float64)."""
+        """``Xt Xt^T`` (float64, read-only: computed once per problem, for the
+        leave-one-out decomposition and the refit's closed form alike)."""
+        if "kernel" not in self._cache:
+            out = self._kernel()
+            out.flags.writeable = False
+            self._cache["kernel"] = out
+        return self._cache["kernel"]
+
+    def _kernel(self):
         if not self.sparse:
             X = _f64(self.X)
             return X @ X.T

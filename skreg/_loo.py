@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from ._cv_engine import Scores
 from ._cv_sources import score_predictions
-from ._datafit import prepare_problem, rank_cutoff
+from ._datafit import rank_cutoff
 from ._path import alpha_grid
 from ._penalties import rate_grid, second_moments
 from ._solvers import MAX_DIRECT_SPARSE
@@ -50,9 +50,7 @@ def loo_scores(source, search):
     alpha (rate) and, for ``mse_path_``, the squared errors (n_alphas,
     n_samples) averaged over targets."""
     X, Y, sw = source.X, source.Y, source.sw
-    X64 = X.astype(np.float64) if X.dtype != np.float64 else X
-    problem = prepare_problem(X64, np.asarray(Y, dtype=np.float64),
-                              np.asarray(sw, dtype=np.float64), source.fit_intercept)
+    problem = source.rows_problem64()
     spec = search.spec
     if spec.pure:
         d = second_moments(problem)
