@@ -79,6 +79,18 @@ def _dot(A, B, out=None):
     return np.matmul(A, B, out=out)
 
 
+def _dot_transposed(delta, W, out=None):
+    """``delta @ W.T``; an outer product when ``delta`` has one column.
+
+    numpy's matmul with an inner dimension of 1 (one output unit: a regressor,
+    a binary classifier) takes about as long as with 10, and two to three times
+    as long as the broadcast product, which gives the same numbers.
+    """
+    if delta.shape[1] == 1:
+        return np.multiply(delta, W.T, out=out)
+    return _dot(delta, W.T, out)
+
+
 def forward(coefs, intercepts, X, activation, masks=None, out=None):
     """Forward pass; returns ``[X, A_1, ..., A_{L-1}, Z_L]``.
 
@@ -148,7 +160,7 @@ def backward(coefs, acts, delta, activation, grad_coefs, grad_intercepts,
         np.sum(delta, axis=0, out=grad_intercepts[i])
         if i == 0:
             break
-        prev = _dot(delta, coefs[i].T, None if out is None else out[i - 1])
+        prev = _dot_transposed(delta, coefs[i], None if out is None else out[i - 1])
         keep = 1.0
         if masks is not None and masks[i - 1] is not None:
             prev *= masks[i - 1]
