@@ -11,8 +11,9 @@ exactly where its data gradient is below the L1 strength).  The update rules
 for the smooth part are scikit-learn's (``SGDOptimizer``, ``AdamOptimizer``), so
 a step can be compared with it.
 
-The vector is updated in blocks of ``BLOCK`` entries, so that the dozen
-element-wise passes of an update run on data that stays in cache.
+The vector is updated in blocks of ``BLOCK_BYTES`` bytes per array (16384
+float64 or 32768 float32 entries), so that the dozen element-wise passes of an
+update run on data that stays in cache.
 
 An optimizer's running state (moments, step count, current step size) goes in
 and out as a plain dict of arrays and numbers (:meth:`Adam.state`,
@@ -22,7 +23,7 @@ object of this module ends up in a fitted estimator.
 
 import numpy as np
 
-BLOCK = 16384
+BLOCK_BYTES = 131072
 
 
 def _soft_threshold(w, threshold, scratch):
@@ -33,10 +34,11 @@ def _soft_threshold(w, threshold, scratch):
     np.copysign(scratch, w, out=w)
 
 
-def _blocks(size, n_weights):
+def _blocks(size, n_weights, itemsize):
     """``(start, stop, weights_in_block)`` for each block of the vector."""
-    for start in range(0, size, BLOCK):
-        stop = min(start + BLOCK, size)
+    block = BLOCK_BYTES // itemsize
+    for start in range(0, size, block):
+        stop = min(start + block, size)
         yield start, stop, min(max(n_weights - start, 0), stop - start)
 
 
@@ -89,7 +91,7 @@ class Adam:
         b1, b2 = dt(b1), dt(b2)
         if scratch is None:
             scratch = np.empty_like(theta)
-        for start, stop, nw in _blocks(theta.size, n_weights):
+        for start, stop, nw in _blocks(theta.size, n_weights, theta.itemsize):
             th, g, s = theta[start:stop], grad[start:stop], scratch[start:stop]
             m, v = self.m[start:stop], self.v[start:stop]
             _add_l2(th, g, s, nw, l2)
@@ -168,7 +170,7 @@ class SGD:
         threshold = dt(self.lr * l1 * amplification)
         if scratch is None:
             scratch = np.empty_like(theta)
-        for start, stop, nw in _blocks(theta.size, n_weights):
+        for start, stop, nw in _blocks(theta.size, n_weights, theta.itemsize):
             th, g, s = theta[start:stop], grad[start:stop], scratch[start:stop]
             vel = self.velocity[start:stop]
             _add_l2(th, g, s, nw, l2)
