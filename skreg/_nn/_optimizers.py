@@ -34,9 +34,22 @@ def _soft_threshold(w, threshold, scratch):
     np.copysign(scratch, w, out=w)
 
 
+def _block_length(itemsize):
+    return BLOCK_BYTES // itemsize
+
+
+def block_scratch(size, dtype):
+    """Scratch space for :meth:`Adam.step` and :meth:`SGD.step`: one block.
+
+    The updates use their scratch one block at a time, so one block of the
+    vector's length (or the whole vector when shorter) is enough.
+    """
+    return np.empty(min(size, _block_length(np.dtype(dtype).itemsize)), dtype=dtype)
+
+
 def _blocks(size, n_weights, itemsize):
     """``(start, stop, weights_in_block)`` for each block of the vector."""
-    block = BLOCK_BYTES // itemsize
+    block = _block_length(itemsize)
     for start in range(0, size, block):
         stop = min(start + block, size)
         yield start, stop, min(max(n_weights - start, 0), stop - start)
@@ -76,7 +89,8 @@ class Adam:
     def step(self, theta, grad, n_weights, l2=0.0, l1=0.0, scratch=None):
         """One update of ``theta`` in place; ``grad`` (the data gradient) is clobbered.
 
-        ``l2`` and ``l1`` are the penalty strengths on ``theta[:n_weights]``.
+        ``l2`` and ``l1`` are the penalty strengths on ``theta[:n_weights]``;
+        ``scratch`` is at least as long as :func:`block_scratch` makes it.
         """
         b1, b2 = self.beta_1, self.beta_2
         self.t += 1
@@ -90,9 +104,9 @@ class Adam:
         eps = dt(self.epsilon / sqrt_c2)
         b1, b2 = dt(b1), dt(b2)
         if scratch is None:
-            scratch = np.empty_like(theta)
+            scratch = block_scratch(theta.size, theta.dtype)
         for start, stop, nw in _blocks(theta.size, n_weights, theta.itemsize):
-            th, g, s = theta[start:stop], grad[start:stop], scratch[start:stop]
+            th, g, s = theta[start:stop], grad[start:stop], scratch[:stop - start]
             m, v = self.m[start:stop], self.v[start:stop]
             _add_l2(th, g, s, nw, l2)
             m *= b1
@@ -160,7 +174,10 @@ class SGD:
         self.velocity = np.zeros(size, dtype=dtype)
 
     def step(self, theta, grad, n_weights, l2=0.0, l1=0.0, scratch=None):
-        """One update of ``theta`` in place; clobbers ``grad`` (the data gradient)."""
+        """One update of ``theta`` in place; clobbers ``grad`` (the data gradient).
+
+        ``scratch`` is at least as long as :func:`block_scratch` makes it.
+        """
         dt = theta.dtype.type
         mu, lr = dt(self.momentum), dt(self.lr)
         # Momentum moves a weight by lr * g / (1 - momentum) per step in steady
@@ -169,9 +186,9 @@ class SGD:
         amplification = 1.0 / (1.0 - self.momentum) if self.momentum < 1 else 1.0
         threshold = dt(self.lr * l1 * amplification)
         if scratch is None:
-            scratch = np.empty_like(theta)
+            scratch = block_scratch(theta.size, theta.dtype)
         for start, stop, nw in _blocks(theta.size, n_weights, theta.itemsize):
-            th, g, s = theta[start:stop], grad[start:stop], scratch[start:stop]
+            th, g, s = theta[start:stop], grad[start:stop], scratch[:stop - start]
             vel = self.velocity[start:stop]
             _add_l2(th, g, s, nw, l2)
             g *= lr

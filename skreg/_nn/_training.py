@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from ._dropout import draw_mask, drop_sparse_entries
 from ._losses import LOSSES
 from ._network import backward, forward
-from ._optimizers import max_norm_project
+from ._optimizers import block_scratch, max_norm_project
 
 
 class Trainer:
@@ -59,7 +59,7 @@ class Trainer:
         if input_dropout > 0:
             self.input_mask = np.empty((batch_size, units[0]), dtype=dtype)
         self.grad = np.empty(layout.size, dtype=dtype)
-        self.scratch = np.empty(layout.size, dtype=dtype)
+        self.scratch = block_scratch(layout.size, dtype)
         self.grad_coefs, self.grad_intercepts = layout.views(self.grad)
         self.batch_size = batch_size
 
