@@ -15,6 +15,8 @@ import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES
 
+_INIT_CHUNK = 16384     # entries drawn at a time by init_params
+
 
 class Layout:
     """Shapes and offsets of the parameters of a network with ``layer_units``.
@@ -61,9 +63,21 @@ def init_params(layout, activation, rng, dtype):
     factor = 2.0 if activation == "logistic" else 6.0
     for W, b in zip(*layout.views(theta)):
         bound = np.sqrt(factor / (W.shape[0] + W.shape[1]))
-        W[...] = rng.uniform(-bound, bound, W.shape)
-        b[...] = rng.uniform(-bound, bound, b.shape)
+        _fill_uniform(rng, bound, W)
+        _fill_uniform(rng, bound, b)
     return theta
+
+
+def _fill_uniform(rng, bound, out):
+    """``out[...] = rng.uniform(-bound, bound, out.shape)``, drawn in chunks.
+
+    The same numbers in the same order (the generator draws them one after
+    the other), without a float64 temporary the size of ``out``.
+    """
+    flat = out.reshape(-1)
+    for start in range(0, flat.size, _INIT_CHUNK):
+        chunk = flat[start:start + _INIT_CHUNK]
+        chunk[...] = rng.uniform(-bound, bound, chunk.size)
 
 
 def _dot(A, B, out=None):
