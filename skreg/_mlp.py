@@ -387,9 +387,10 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
         fitted = book.attributes()
         fitted["_optimizer_state"] = (None if book.status == "diverged"
                                       else optimizer.state())
+        # Views of a buffer of this fit that nothing else holds or writes: no
+        # copy (a fresh copy of a wide network's weights costs page faults).
         coefs, intercepts = p.layout.views(theta)
-        fitted.update(coefs_=[c.copy() for c in coefs],
-                      intercepts_=[b.copy() for b in intercepts])
+        fitted.update(coefs_=coefs, intercepts_=intercepts)
         return fitted
 
     def _epochs(self, p, trainer, optimizer, penalty, book, train, val):
