@@ -82,8 +82,8 @@ class Adam:
     def __init__(self, size, dtype, learning_rate_init, beta_1, beta_2, epsilon):
         self.learning_rate_init = learning_rate_init
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self.m = np.zeros(size, dtype=dtype)
-        self.v = np.zeros(size, dtype=dtype)
+        # One allocation for both (huge pages from 4 MiB on: fewer page faults).
+        self.m, self.v = np.zeros((2, size), dtype=dtype)
         self.t = 0
 
     def step(self, theta, grad, n_weights, l2=0.0, l1=0.0, scratch=None):
