@@ -387,9 +387,10 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
         fitted = book.attributes()
         fitted["_optimizer_state"] = (None if book.status == "diverged"
                                       else optimizer.state())
+        # Views of a buffer of this fit that nothing else holds or writes: no
+        # copy (a fresh copy of a wide network's weights costs page faults).
         coefs, intercepts = p.layout.views(theta)
-        fitted.update(coefs_=[c.copy() for c in coefs],
-                      intercepts_=[b.copy() for b in intercepts])
+        fitted.update(coefs_=coefs, intercepts_=intercepts)
         return fitted
 
     def _epochs(self, p, trainer, optimizer, penalty, book, train, val):
@@ -399,13 +400,13 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
         for _ in range(1 if p.incremental else self.max_iter):
             data_loss = trainer.run_epoch(theta, optimizer, X, Y, sw, p.rng,
                                           self.shuffle)
-            loss = data_loss + penalty.value(theta[:nw])
+            loss = data_loss + _penalty_value(penalty, theta[:nw])
             book.count_epoch(Y.shape[0])
             if not (math.isfinite(loss) and np.all(np.isfinite(theta))):
                 book.loss_curve.append(loss)
                 book.status = "diverged"
                 return
-            book.last_good = theta.copy()
+            np.copyto(book.last_good, theta)
             score = None
             if val is not None:
                 score = self._validation_score(
@@ -548,6 +549,22 @@ def _check_in_range(X, Y):
         check_no_overflow(*[np.dot(a, a) for a in arrays])
 
 
+def _penalty_value(penalty, w):
+    """The weight penalty at ``w``, as ``penalty.value(w)`` with one dot for L2.
+
+    The networks' strengths are scalars, so the L2 part is
+    ``l2 / 2 * np.dot(w, w)``: one BLAS pass with no temporary, where
+    ``penalty.value`` makes two (a few hundred microseconds an epoch on a wide
+    network).
+    """
+    value = 0.0
+    if penalty.l1:
+        value += penalty.l1 * float(np.abs(w).sum())
+    if penalty.l2:
+        value += 0.5 * penalty.l2 * float(np.dot(w, w))
+    return value
+
+
 def _fresh_history():
     return dict(loss_curve=[], t=0, loss=math.inf, best_loss=None,
                 validation_scores=None, best_validation_score=None,
@@ -647,7 +664,7 @@ class _EpochBook:
             improved = score >= self.best_validation_score + self.tol
             if score > self.best_validation_score:
                 self.best_validation_score = score
-                self.best_theta = theta.copy()
+                np.copyto(self.best_theta, theta)
                 self.best_epoch = self.n_iter
         else:
             improved = loss <= self.best_loss - self.tol
