@@ -20,12 +20,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from ._datafit import GramProblem, prepare_problem
+from ._datafit import GramProblem, gram_problem, prepare_problem
 from ._fitted import logistic_attributes
 from ._logistic import LogisticProblem, log_probabilities
 from ._path import grid_inputs, prepare_path_problem, weighted_xty
 from ._solvers import plan
 from ._solvers._prox_newton import LogisticResult
+from ._statistics import SufficientStatistics
 
 
 class _Predictions(RegressorMixin, BaseEstimator):
@@ -68,11 +69,29 @@ class RowsFolds:
         self.n_targets, self.dtype = Y.shape[1], X.dtype
         self._float64 = None
         self._rows = None
+        self._total = None
 
     def __getstate__(self):
         # (joblib's workers need the rows, not the float64 copies behind the grid
-        # and leave-one-out)
+        # and leave-one-out; the p x p statistics of all the rows travel)
         return dict(self.__dict__, _float64=None, _rows=None)
+
+    def _statistics(self):
+        """The sufficient statistics of all the rows, accumulated once."""
+        if self._total is None:
+            self._total = SufficientStatistics.from_chunk(self.X, self.Y, self.sw,
+                                                          self.fit_intercept)
+        return self._total
+
+    def _is_complement(self, fold):
+        """Whether the fold trains on exactly the rows it does not test (K-fold
+        does; a shuffle split that leaves rows out does not)."""
+        train, test = self.splits[fold]
+        if len(train) + len(test) != self.X.shape[0]:
+            return False
+        tested = np.zeros(self.X.shape[0], dtype=bool)
+        tested[test] = True
+        return int(np.count_nonzero(tested)) == len(test) and not np.any(tested[train])
 
     def rows_problem64(self):
         """All the rows prepared in float64 (the rows form), made once: the
@@ -86,9 +105,19 @@ class RowsFolds:
         return self._rows
 
     def training_problem(self, fold, spec, n_fits):
-        train = self.splits[fold][0]
-        return prepare_path_problem(self.X[train], self.Y[train], self.sw[train],
-                                    self.fit_intercept, spec, n_fits)
+        """The fold's training rows, prepared for its path.  A Gram form of the
+        complement of a test set is the statistics of all the rows (made once)
+        minus those of the test rows: a Gram product over the test rows only."""
+        train, test = self.splits[fold]
+        path_plan = plan("auto", spec, (len(train), self.X.shape[1]),
+                         sp.issparse(self.X), n_fits=n_fits)
+        if path_plan.form == "gram" and self._is_complement(fold):
+            held_out = SufficientStatistics.from_chunk(
+                self.X[test], self.Y[test], self.sw[test], self.fit_intercept)
+            stats = self._statistics().copy().downdate(held_out)
+            return gram_problem(stats, self.dtype), path_plan
+        return prepare_problem(self.X[train], self.Y[train], self.sw[train],
+                               self.fit_intercept, path_plan.form), path_plan
 
     def held_out_score(self, fold, path, problem):
         """Predictions for every alpha at once, ``(n_test, n_alphas * n_targets)``,
@@ -121,6 +150,8 @@ class RowsFolds:
         if (self._rows is not None and fit_plan.form == "rows"
                 and self.X.dtype == np.float64):
             return self._rows, fit_plan
+        if self._total is not None and fit_plan.form == "gram":
+            return gram_problem(self._total.copy(), self.dtype), fit_plan
         return prepare_problem(self.X, self.Y, self.sw, self.fit_intercept,
                                fit_plan.form), fit_plan
 

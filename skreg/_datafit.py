@@ -526,7 +526,13 @@ def _statistics_gram(X, Y, sw, fit_intercept, out_dtype):
     temporary copy stays ``_ROW_BLOCK x p``.  Sparse: the uncentred product with
     the rank-one correction ``S mu mu^T`` (centring would densify).
     """
-    stats = SufficientStatistics.from_chunk(X, Y, sw, fit_intercept)
+    return gram_problem(SufficientStatistics.from_chunk(X, Y, sw, fit_intercept),
+                        out_dtype)
+
+
+def gram_problem(stats, out_dtype):
+    """The :class:`GramProblem` of the statistics of some rows, refused (a
+    ``ValueError``) when their moments overflowed."""
     check_no_overflow(stats.x_mean, stats.y_mean, np.diag(stats.xx), stats.xy, stats.yy)
     return GramProblem.from_statistics(stats, out_dtype)
 
