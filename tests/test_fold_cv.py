@@ -50,8 +50,13 @@ def _stream(est, X, y, sw, folds, n_chunks=6):
 
 def _assert_same_cv(got, ref, rtol=1e-8):
     for name in ATTRIBUTES:
-        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=rtol,
-                                   atol=0, err_msg=name)
+        # the folds' paths stop at their gap tol * F(0), unfinished, each route
+        # with its own rounding: their scores agree to about sqrt(tol); the refit
+        # (coef_, intercept_) is finished, exact on both routes
+        tight = name != "mse_path_"
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name),
+                                   rtol=rtol if tight else max(rtol, 1e-5), atol=0,
+                                   err_msg=name)
 
 
 # ------------------------------------------------------------- the statistics

@@ -175,7 +175,9 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     (thousands of active features of a sparse design): that answer is as exact
     as its gap.  ``n_epochs`` may be 0 when ``w0`` needs no
     epoch.  ``finish=False`` stops at ``tol_abs`` (a fold's path in
-    cross-validation, whose coefficients only score held-out rows).
+    cross-validation, whose coefficients only score held-out rows), and skips
+    the Newton step from a warm start too: on small problems its Python costs
+    more than the epochs it saves.
 
     When the running estimate meets the target but the certificate does not
     (the running residual drifted), the state is rebuilt from a fresh residual
@@ -191,7 +193,7 @@ def solve_cd(problem, k, penalty, w0, tol_abs, max_iter, *, working_sets=True,
     run.w = w                           # what Ctrl-C keeps before any epoch
     target, moved = tol_abs, np.inf
     try:
-        landed = _warm_newton(problem, k, w, penalty, l1, l2, exact)
+        landed = _warm_newton(problem, k, w, penalty, l1, l2, exact) if finish else None
         if landed is not None:
             return landed[0], 0, landed[1], landed[1], start_ws
         out, gap, own_gap, ws = run.descend(w, target, start_ws)
