@@ -31,7 +31,7 @@ positive).  Just before it, the coordinate's correlation ``v_j = Xt_j^T r / S``
 and its optimality violation (the distance of ``-grad_j`` to the subdifferential
 of the penalty) come for free.  The ``*_solve`` drivers run epochs until the
 duality gap of the working set's problem, computed after each epoch from those
-correlations (:func:`restricted_gap`, ``O(n + |W| log |W|)``), is at most
+correlations (:func:`restricted_gap`, ``O(n + |W|)`` in practice), is at most
 ``tol_gap``, or the largest violation of an epoch is at most ``tol_viol`` (or
 it has stopped decreasing for ``PATIENCE`` epochs), with Anderson
 extrapolation of the iterates (Bertrand and Massias, 2021) every ``K + 1``
@@ -47,7 +47,7 @@ compilation short: small helpers are inlined into their callers
 (``inline="always"``, typed once per caller rather than compiled on their own),
 and the kernels use plain loops where numba's own slicing, ``np.argsort`` or
 array arithmetic would each bring their implementations to compile (measured:
-7.3 s -> 3.4 s for the first least-squares fit).
+7.3 s -> 3.1 s for a first L1 fit, 0.8 s for a first L2 fit).
 """
 
 import os
@@ -315,10 +315,6 @@ def restricted_gap(w, ws, v, rr, ry, l1, l2, positive):
     return primal, max(primal - dual, 0.0)
 
 
-# Newton sweeps of _dual_root before it sorts the breakpoints instead.
-ROOT_SWEEPS = 40
-
-
 @_compile(inline=True)
 def _dual_root(brk, gain, curv, n, num0, den0):
     """The root of the dual's derivative along the residual, ``f(kappa) = num0 -
@@ -328,16 +324,18 @@ def _dual_root(brk, gain, curv, n, num0, den0):
     ``f`` is decreasing, concave and piecewise linear, with ``f(0) = num0 > 0``;
     every piece's line lies above it.  Newton's method from the right, from the
     root of the last piece's line (where ``f <= 0``), therefore never
-    overshoots, and is exact once a step crosses no breakpoint: usually a few
-    O(n) sweeps.  After ``ROOT_SWEEPS`` sweeps the breakpoints are sorted and
-    the pieces scanned in order instead (O(n log n)).
+    overshoots, and is exact once a step crosses no breakpoint.  Each other step
+    leaves at least one breakpoint behind, so at most ``n + 2`` O(n) sweeps; on
+    random problems of up to 5000 breakpoints spread over 20 decades, at most
+    17 (no sort: numba's would cost a second of compilation, a heapsort of our
+    own half of one).
     """
     num, den = num0, den0
     for t in range(n):
         num += gain[t]
         den += curv[t]
     kappa = num / den if den > 0.0 else np.inf
-    for _ in range(ROOT_SWEEPS):
+    for _ in range(n + 2):
         if not kappa < np.inf:
             break
         num, den = num0, den0
@@ -351,50 +349,7 @@ def _dual_root(brk, gain, curv, n, num0, den0):
         if root >= kappa:
             return kappa
         kappa = root
-    order = _argsort(brk, n)
-    num, den = num0, den0
-    lo = 0.0
-    for t in range(n + 1):
-        hi = brk[order[t]] if t < n else np.inf
-        if den > 0.0:
-            root = num / den
-            if lo <= root <= hi:
-                return root
-        if t < n:
-            num += gain[order[t]]
-            den += curv[order[t]]
-            lo = hi
     return -1.0
-
-
-@_compile(inline=True)
-def _argsort(x, n):
-    """Indices that sort ``x[:n]`` in increasing order (heapsort: numba's own
-    ``np.argsort`` costs more than a second of compilation)."""
-    order = np.arange(n)
-    for start in range(n // 2 - 1, -1, -1):
-        _sift(x, order, start, n)
-    for end in range(n - 1, 0, -1):
-        top = order[0]
-        order[0] = order[end]
-        order[end] = top
-        _sift(x, order, 0, end)
-    return order
-
-
-@_compile(inline=True)
-def _sift(x, order, root, end):
-    """Move ``order[root]`` down the max-heap ``order[:end]`` keyed by ``x``."""
-    while 2 * root + 1 < end:
-        child = 2 * root + 1
-        if child + 1 < end and x[order[child]] < x[order[child + 1]]:
-            child += 1
-        if x[order[root]] >= x[order[child]]:
-            return
-        top = order[root]
-        order[root] = order[child]
-        order[child] = top
-        root = child
 
 
 @_compile(inline=True)
