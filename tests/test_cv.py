@@ -10,7 +10,7 @@ from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import enet_path
 from sklearn.metrics import r2_score
-from sklearn.model_selection import GridSearchCV, KFold, LeaveOneOut
+from sklearn.model_selection import GridSearchCV, KFold, LeaveOneOut, ShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -113,6 +113,27 @@ def test_path_bad_input():
 
 
 # -------------------------------------------------------------- the CV class
+@pytest.mark.parametrize("cv", [KFold(4, shuffle=True, random_state=1),
+                                ShuffleSplit(4, train_size=0.5, test_size=0.3,
+                                             random_state=1)])
+def test_fold_gram_matrices_by_downdate_equal_the_direct_ones(cv):
+    """A K-fold split trains on the complement of each test set, so its Gram
+    matrices come from all the rows minus the test rows; a shuffle split leaves
+    rows out of both, so its come from the training rows directly. Either way
+    the held-out errors are those of fits on exactly the training rows."""
+    X, y = _diabetes()
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, len(y))
+    cv_model = RegularizedRegressorCV("l1", alphas=8, cv=cv, tol=1e-12,
+                                      max_iter=100_000).fit(X, y, sample_weight=sw)
+    for f, (train, test) in enumerate(cv.split(X)):
+        for a, alpha in enumerate(cv_model.alphas_):
+            fit = RegularizedRegressor("l1", alpha, tol=1e-12, max_iter=100_000).fit(
+                X[train], y[train], sample_weight=sw[train])
+            err = y[test] - fit.predict(X[test])
+            mse = np.average(err**2, weights=sw[test])
+            assert cv_model.mse_path_[a, f] == pytest.approx(mse, rel=1e-5)
+
+
 @pytest.mark.parametrize("penalty, l1_ratio", [("l1", 0.5), ("l2", 0.5),
                                                ("elasticnet", [0.2, 0.7])])
 def test_cv_equals_grid_search_over_the_same_grid_and_folds(penalty, l1_ratio):
