@@ -308,6 +308,13 @@ class RowsProblem(_Problem):
         return out
 
     def correlations(self, w, k):
+        """``(Xt^T r / S, |r|^2 / S, r^T yt / S)`` at ``w`` for target ``k``
+        (float64).  The last answer is kept (``v`` read-only) and given again for
+        the same ``w`` and target: along a path the certificate of one alpha and
+        the warm start of the next ask for the same full product ``Xt^T r``."""
+        last = self._cache.get("correlations")
+        if last is not None and last[0] == k and np.array_equal(last[1], w):
+            return last[2]
         yt = _f64(self.Yt[:, k])
         S = self.n_weight
         if self.dtype == np.float64:        # BLAS accumulates in float64 already
@@ -317,7 +324,11 @@ class RowsProblem(_Problem):
         else:
             r = yt - self._matvec64(w) if np.any(w) else yt.copy()
             v = self._rmatvec64(r, np.arange(self.shape[1]))
-        return v / S, float(r @ r) / S, float(r @ yt) / S
+        v = v / S
+        v.flags.writeable = False
+        out = (v, float(r @ r) / S, float(r @ yt) / S)
+        self._cache["correlations"] = (k, np.array(w, copy=True), out)
+        return out
 
     def matvec_cols(self, cols, w):
         """``Xt[:, cols] @ w`` (a support's columns only)."""
