@@ -309,12 +309,13 @@ class RowsProblem(_Problem):
 
     def correlations(self, w, k):
         """``(Xt^T r / S, |r|^2 / S, r^T yt / S)`` at ``w`` for target ``k``
-        (float64).  The last answer is kept (``v`` read-only) and given again for
-        the same ``w`` and target: along a path the certificate of one alpha and
-        the warm start of the next ask for the same full product ``Xt^T r``."""
-        last = self._cache.get("correlations")
-        if last is not None and last[0] == k and np.array_equal(last[1], w):
-            return last[2]
+        (float64).  The last two answers are kept (``v`` read-only) and given
+        again for the same ``w`` and target: along a path the certificate of one
+        alpha, the warm start of the next and the descent from it ask for the
+        same full product ``Xt^T r``."""
+        known = self.known_correlations(w, k)
+        if known is not None:
+            return known
         yt = _f64(self.Yt[:, k])
         S = self.n_weight
         if self.dtype == np.float64:        # BLAS accumulates in float64 already
@@ -327,8 +328,19 @@ class RowsProblem(_Problem):
         v = v / S
         v.flags.writeable = False
         out = (v, float(r @ r) / S, float(r @ yt) / S)
-        self._cache["correlations"] = (k, np.array(w, copy=True), out)
+        recent = self._cache.setdefault("correlations", [])
+        recent.insert(0, (k, np.array(w, copy=True), out))
+        del recent[2:]
         return out
+
+    def known_correlations(self, w, k):
+        """The correlations at ``w`` if one of the last two calls computed them
+        (a Newton step tried and refused leaves the iterate before it second),
+        else None."""
+        for k_seen, w_seen, out in self._cache.get("correlations", ()):
+            if k_seen == k and np.array_equal(w_seen, w):
+                return out
+        return None
 
     def matvec_cols(self, cols, w):
         """``Xt[:, cols] @ w`` (a support's columns only)."""
