@@ -136,8 +136,7 @@ class LinearClassifierOutputs:
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        eta = np.asarray(self.decision_function(X), dtype=np.float64)
-        return log_probabilities(eta[:, None] if eta.ndim == 1 else eta)[0]
+        return self._log_probabilities(X)[0]
 
     def predict_proba(self, X):
         """Class probabilities (sigmoid for two classes, softmax otherwise).
@@ -152,8 +151,12 @@ class LinearClassifierOutputs:
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        return self._log_probabilities(X)[1]
+
+    def _log_probabilities(self, X):
+        """``(log P, P)`` of the classes, from the logits in float64."""
         eta = np.asarray(self.decision_function(X), dtype=np.float64)
-        return log_probabilities(eta[:, None] if eta.ndim == 1 else eta)[1]
+        return log_probabilities(eta[:, None] if eta.ndim == 1 else eta)
 
 
 class RegularizedClassifier(InMemoryScoreMixin, LinearClassifierOutputs, ClassifierMixin,

@@ -400,7 +400,7 @@ class BaseDropoutMLP(DocLinkMixin, BaseEstimator):
         for _ in range(1 if p.incremental else self.max_iter):
             data_loss = trainer.run_epoch(theta, optimizer, X, Y, sw, p.rng,
                                           self.shuffle)
-            loss = data_loss + _penalty_value(penalty, theta[:nw])
+            loss = data_loss + penalty.value(theta[:nw])
             book.count_epoch(Y.shape[0])
             if not (math.isfinite(loss) and np.all(np.isfinite(theta))):
                 book.loss_curve.append(loss)
@@ -547,22 +547,6 @@ def _check_in_range(X, Y):
         arrays.append(Y.astype(X.dtype, copy=False).ravel())
     with np.errstate(over="ignore", invalid="ignore"):
         check_no_overflow(*[np.dot(a, a) for a in arrays])
-
-
-def _penalty_value(penalty, w):
-    """The weight penalty at ``w``, as ``penalty.value(w)`` with one dot for L2.
-
-    The networks' strengths are scalars, so the L2 part is
-    ``l2 / 2 * np.dot(w, w)``: one BLAS pass with no temporary, where
-    ``penalty.value`` makes two (a few hundred microseconds an epoch on a wide
-    network).
-    """
-    value = 0.0
-    if penalty.l1:
-        value += penalty.l1 * float(np.abs(w).sum())
-    if penalty.l2:
-        value += 0.5 * penalty.l2 * float(np.dot(w, w))
-    return value
 
 
 def _fresh_history():

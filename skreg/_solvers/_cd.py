@@ -72,12 +72,12 @@ class _DenseState:
         self.a = problem.col_sq_norms() / self.S
         # in float64 the problem computes the same residual the same way: its
         # correlations at this w, if known, are this state's first ones
-        self._known = (lambda x: problem.known_correlations(x, k)) \
-            if problem.dtype == np.float64 else None
+        self._first = (problem, k) if problem.dtype == np.float64 else None
 
     def correlations(self, w):
-        if self._known is not None:
-            known, self._known = self._known(w), None
+        if self._first is not None:
+            (problem, k), self._first = self._first, None
+            known = problem.known_correlations(w, k)
             if known is not None:
                 return known
         r = self.r
